@@ -19,6 +19,7 @@ export default defineConfig({
           include: ['test/fleet/**/*.test.ts'],
           environment: 'node',
           fileParallelism: false,
+          globalSetup: ['test/fleet/global-setup.ts'],
           testTimeout: 180_000,
           hookTimeout: 300_000,
         },

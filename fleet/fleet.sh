@@ -9,6 +9,7 @@
 #   fleet.sh layout NAME LAYOUT SCENARIO                    re-apply a layout on a running node
 #   fleet.sh ssh NAME [COMMAND...]
 #   fleet.sh layouts                                        list layouts and their scenarios
+#   fleet.sh image                                          build the cached base image now
 #
 # OPTION: sudo=password (azureuser's sudo asks for a password; it is in nodes/NAME/sudo-password).
 # State lives in $FLEET_DIR (default <repo>/.fleet): ssh_config, known_hosts, nodes.json,
@@ -22,6 +23,7 @@ source "$FLEET_LIB/standin.sh"
 source "$FLEET_LIB/addresses.sh"
 source "$FLEET_LIB/node.sh"
 source "$FLEET_LIB/access.sh"
+source "$FLEET_LIB/pki.sh"
 
 # Mostly insecure, in every layout, so that `fix plan` has something to show.
 DEMO_NODES=(
@@ -35,7 +37,7 @@ DEMO_NODES=(
 KNOWN_OPTIONS=(sudo=password)
 BOOT_TIMEOUT=${FLEET_BOOT_TIMEOUT:-120}
 
-usage() { sed -n '2,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+usage() { awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "${BASH_SOURCE[0]}"; }
 
 # parse_spec SPEC: sets SPEC_NAME SPEC_LAYOUT SCENARIO SPEC_OPTIONS, or dies saying what is wrong.
 parse_spec() {
@@ -45,7 +47,7 @@ parse_spec() {
   SPEC_NAME=${BASH_REMATCH[1]} SPEC_LAYOUT=${BASH_REMATCH[2]} SPEC_SCENARIO=${BASH_REMATCH[3]}
   rest=${BASH_REMATCH[5]}
   valid_node_name "$SPEC_NAME" ||
-    die "bad node name '$SPEC_NAME' in '$spec': lowercase letters, digits and '-', at most 32 characters"
+    die "bad node name '$SPEC_NAME' in '$spec': lowercase letters, digits and '-', at most 48 characters"
   "$PYTHON" "$FLEET_LIB/render-layout.py" check "$SPEC_LAYOUT" "$SPEC_SCENARIO" || exit 1
   SPEC_OPTIONS=
   local opts=()
@@ -76,6 +78,7 @@ cmd_start() {
   BASE_DIR=$(ensure_base)
   ensure_standin
   ensure_client_key
+  ensure_fleet_ca
 
   local -a new=() relayout=()
   for i in "${!names[@]}"; do
@@ -100,6 +103,7 @@ cmd_start() {
 
   if ((${#new[@]})); then
     check_port22_free
+    ensure_inotify_instances
     local -a new_names=()
     for i in "${new[@]}"; do new_names+=("${names[$i]}"); done
     allocate_addresses "${new_names[@]}"
@@ -187,7 +191,7 @@ cmd_layout() {
   reapply_layout "$name"
   wait_settled 60 "$name"
   write_access_files
-  log "node '$name': layout $NODE_LAYOUT/$NODE_SCENARIO applied, kubelet $(kubelet_state "$name" | awk '{print $1 "/" $2 " MainPID=" $3}')"
+  log "node '$name': layout $2/$3 applied, kubelet $(kubelet_state "$name" | awk '{print $1 "/" $2 " MainPID=" $3}')"
 }
 
 cmd_ssh() {
@@ -199,6 +203,16 @@ cmd_ssh() {
   exec ssh -F "$FLEET_DIR/ssh_config" "$name" "$@"
 }
 
+# Builds what every start needs (cached): the node base image and the stand-in launcher.
+cmd_image() {
+  require_root
+  local base
+  base=$(ensure_base)
+  ensure_standin
+  echo "base image: $base"
+  echo "kubelet stand-in launcher: $STANDIN_LAUNCHER"
+}
+
 case ${1:-} in
   start) shift; cmd_start "$@" ;;
   stop) shift; cmd_stop "$@" ;;
@@ -206,6 +220,7 @@ case ${1:-} in
   layout) shift; cmd_layout "$@" ;;
   ssh) shift; cmd_ssh "$@" ;;
   layouts) "$PYTHON" "$FLEET_LIB/render-layout.py" list ;;
+  image) shift; cmd_image ;;
   -h | --help | help) usage ;;
   *) usage >&2; exit 2 ;;
 esac

@@ -35,7 +35,7 @@ fleet_id() {
 node_dir() { echo "$FLEET_DIR/nodes/$1"; }
 machine_name() { echo "kf-$(fleet_id)-$1"; }
 
-valid_node_name() { [[ $1 =~ ^[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?$ ]]; }
+valid_node_name() { [[ $1 =~ ^[a-z0-9]([a-z0-9-]{0,46}[a-z0-9])?$ ]]; }
 
 # Reads KEY=VALUE lines written by write_node_record into NODE_* variables.
 load_node() {
@@ -67,4 +67,15 @@ fleet_nodes() {
     [[ -f $d/node.env ]] && basename "$d"
   done
   return 0
+}
+
+# Each node's systemd takes several inotify instances, and all nodes count against root's
+# limit (no user namespaces): the default 128 stops at about 20 nodes.
+ensure_inotify_instances() {
+  local want=8192 have
+  have=$(cat /proc/sys/fs/inotify/max_user_instances)
+  if ((have < want)); then
+    log "raising fs.inotify.max_user_instances from $have to $want (each node's systemd needs several)"
+    echo "$want" > /proc/sys/fs/inotify/max_user_instances
+  fi
 }

@@ -23,12 +23,19 @@ node_pid() {
   local pid cmdline
   pid=$(cat "$(node_dir "$1")/pid" 2>/dev/null) || return 1
   [[ $pid =~ ^[0-9]+$ ]] || return 1
-  cmdline=$(tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null) || return 1
+  cmdline=$(tr '\0' ' ' 2>/dev/null < "/proc/$pid/cmdline") || return 1
   [[ $cmdline == *systemd-nspawn* && $cmdline == *" -M $(machine_name "$1") "* ]] || return 1
   echo "$pid"
 }
 
 node_running() { node_pid "$1" > /dev/null; }
+
+# A zombie has released everything (mounts, cgroups); only its parent's wait() is missing.
+pid_alive() {
+  local state
+  state=$(sed 's/.*) //; s/ .*//' 2>/dev/null < "/proc/$1/stat") || return 1
+  [[ -n $state && $state != Z ]]
+}
 
 # The node's init (PID 1 inside), i.e. the child of systemd-nspawn that runs systemd.
 node_leader() {
@@ -83,7 +90,7 @@ render_layout() {
   local name=$1 verbose=${2:-} dir
   dir=$(node_dir "$name")
   "$PYTHON" "$RENDER" write --root "$dir/merged" --layout "$NODE_LAYOUT" --scenario "$NODE_SCENARIO" \
-    --node "$name" --address "$NODE_ADDRESS" --launcher "$STANDIN_LAUNCHER" --standin-py "$STANDIN_PY" \
+    --node "$name" --address "$NODE_ADDRESS" --launcher "$STANDIN_LAUNCHER" --standin "$STANDIN_DIR" --pki "$dir/pki" \
     --manifest "$dir/layout.json" --previous "$dir/layout.json" $verbose > "$dir/expect"
 }
 
@@ -95,6 +102,7 @@ launch_node() {
   mkdir -p "$dir/upper" "$dir/work" "$dir/merged"
   mount -t overlay overlay -o "lowerdir=$base,upperdir=$dir/upper,workdir=$dir/work" "$dir/merged"
   prepare_root "$name"
+  node_pki "$name"
   render_layout "$name"
   systemctl --root="$dir/merged" enable --quiet kubelet.service
 
@@ -106,7 +114,10 @@ launch_node() {
   # systemd inside needs a cgroup subtree of its own; the host has no systemd to delegate one,
   # so the launching shell moves itself into fresh per-node cgroups, then becomes nspawn
   # (same PID: that is the PID recorded for stop).
-  setsid bash -c 'echo $$ > "$1"; shift; while [[ $1 != -- ]]; do echo $$ > "$1/cgroup.procs"; shift; done; shift; exec "$@"' \
+  # Every inherited fd above 2 is closed: the fleet lock, or a caller's pipe, must not live on
+  # in the node.
+  setsid bash -c 'echo $$ > "$1"; shift; while [[ $1 != -- ]]; do echo $$ > "$1/cgroup.procs"; shift; done; shift
+    for fd in /proc/$$/fd/*; do fd=${fd##*/}; ((fd > 2)) && eval "exec $fd>&-"; done; exec "$@"' \
     launch "$dir/pid" "${cgroups[@]}" -- \
     systemd-nspawn -q --register=no --keep-unit --link-journal=no --console=read-only \
     -D "$dir/merged" -M "$machine" --hostname="$name" --boot \
@@ -125,21 +136,23 @@ kubelet_state() {
 
 # wait_settled TIMEOUT NAME...: waits until each node's sshd listens and its kubelet has settled:
 # active with configz written and the same MainPID twice in a row, or failing (restart loop)
-# when the scenario breaks it. Fails naming every node that did not get there.
+# when the scenario breaks it. Fails naming every node that did not get there, and why.
 wait_settled() {
   local timeout=$1
   shift
   local pending=("$@") deadline=$((SECONDS + timeout)) name listening state expect
   local active sub mainpid result configz
   local -A last_pid=() detail=()
+  local -a failed=()
   while ((${#pending[@]})); do
     listening=" $(port22_listeners | tr '\n' ' ') "
     local still=()
     for name in "${pending[@]}"; do
       load_node "$name"
       if ! node_running "$name"; then
-        detail[$name]="systemd-nspawn exited: $(tail -5 "$(node_dir "$name")/console.log" | tr '\n' ' ')"
-        still+=("$name")
+        log "node '$name': systemd-nspawn exited:"
+        tail -5 "$(node_dir "$name")/console.log" >&2
+        failed+=("$name")
         continue
       fi
       if [[ $listening != *" $NODE_ADDRESS:22 "* ]]; then
@@ -155,9 +168,10 @@ wait_settled() {
       fi
       if [[ $expect == failing && $result == exit-code && $configz == no ]]; then continue; fi
       if [[ $expect == running && $result == exit-code ]] || [[ $expect == failing && $configz == yes ]]; then
-        log "node '$name': ${detail[$name]}"
+        log "node '$name' ($NODE_LAYOUT/$NODE_SCENARIO): ${detail[$name]}; kubelet journal:"
         node_exec "$name" journalctl -u kubelet --no-pager -n 15 -o cat >&2 || true
-        die "node '$name' ($NODE_LAYOUT/$NODE_SCENARIO): kubelet did not reach the expected state"
+        failed+=("$name")
+        continue
       fi
       last_pid[$name]=$mainpid
       still+=("$name")
@@ -166,10 +180,13 @@ wait_settled() {
     ((${#pending[@]})) || break
     if ((SECONDS >= deadline)); then
       for name in "${pending[@]}"; do log "node '$name' not ready after ${timeout}s: ${detail[$name]}"; done
-      die "nodes not ready: ${pending[*]} (inspect with: fleet.sh status; stop with: fleet.sh stop ${pending[*]})"
+      failed+=("${pending[@]}")
+      break
     fi
     sleep 0.5
   done
+  ((${#failed[@]} == 0)) ||
+    die "nodes not ready: ${failed[*]} (inspect: fleet.sh status, fleet.sh ssh NODE; remove: fleet.sh stop ${failed[*]})"
 }
 
 # reapply_layout NAME: write another layout/scenario into a running node, the way an operator
@@ -198,12 +215,18 @@ signal_stop() {
 cleanup_node() {
   local name=$1 dir pid i cg addr
   dir=$(node_dir "$name")
-  if pid=$(node_pid "$name"); then
-    for ((i = 0; i < 40; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
-    if kill -0 "$pid" 2>/dev/null; then
+  pid=$(cat "$dir/pid" 2>/dev/null) || pid=
+  if [[ $pid =~ ^[0-9]+$ ]]; then
+    # Still ours, or exiting (its cmdline is already empty then): wait for it to be gone.
+    for ((i = 0; i < 40; i++)); do
+      pid_alive "$pid" || break
+      node_pid "$name" > /dev/null || [[ -z $(tr -d '\0' 2>/dev/null < "/proc/$pid/cmdline") ]] || break
+      sleep 0.5
+    done
+    if node_pid "$name" > /dev/null; then
       log "node '$name': systemd-nspawn (pid $pid) did not exit after SIGTERM, killing it"
       kill -KILL "$pid" 2>/dev/null || true
-      for ((i = 0; i < 20; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
+      for ((i = 0; i < 20; i++)); do pid_alive "$pid" || break; sleep 0.25; done
     fi
   fi
   if mountpoint -q "$dir/merged"; then

@@ -8,7 +8,7 @@ never silently stop doing what its name says when a layout file changes.
   render-layout.py list
   render-layout.py check LAYOUT SCENARIO
   render-layout.py write --root DIR --layout L --scenario S --node NAME --address ADDR
-                         --launcher BIN --standin-py FILE --manifest OUT [--previous OLD] [-v]
+                         --launcher BIN --standin DIR --pki DIR --manifest OUT [--previous OLD] [-v]
 
 `write` prints the expected kubelet state ("running" or "failing") on stdout.
 """
@@ -20,7 +20,8 @@ import sys
 import yaml
 
 LAYOUT_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "layouts")
-STANDIN_PY = "/usr/lib/kubelet-standin/kubelet.py"
+# The stand-in's python (kubelet.py and the modules it imports) lives here in every node.
+STANDIN_LIB = "/usr/lib/kubelet-standin"
 
 
 class LayoutError(Exception):
@@ -51,6 +52,9 @@ def resolve(layout_name, scenario):
             f"unknown scenario '{scenario}' for layout '{layout_name}' (scenarios: {', '.join(scenarios)})"
         )
     files = {f["path"]: [f["content"], f.get("mode", "0644")] for f in layout["files"]}
+    # Certificates come from the fleet's PKI directory: {"pki": name} instead of content.
+    for f in layout.get("pki", []):
+        files[f["path"]] = [{"pki": f["from"]}, f.get("mode", "0644")]
     state = {"expect": "running"}
 
     def apply(name, seen):
@@ -127,6 +131,10 @@ def remove_previous(root, manifest_path):
         dest = inside(root, path)
         if os.path.lexists(dest) and not os.path.isdir(dest):
             os.unlink(dest)
+            # An emptied drop-in directory would still show in `systemctl status` of nothing.
+            parent = os.path.dirname(dest)
+            if parent.endswith(".service.d") and not os.listdir(parent):
+                os.rmdir(parent)
     # `systemctl enable` of the previous unit: re-enabled after the new files are written.
     for wants in ("multi-user.target.wants",):
         link = inside(root, f"/etc/systemd/system/{wants}/kubelet.service")
@@ -139,16 +147,23 @@ def write(args):
     remove_previous(args.root, args.previous)
     written = []
     for path, (content, mode) in files.items():
-        text = content.replace("{{node}}", args.node).replace("{{address}}", args.address)
-        write_file(args.root, path, text.encode(), int(str(mode), 8))
+        if isinstance(content, dict):
+            with open(os.path.join(args.pki, content["pki"]), "rb") as f:
+                data = f.read()
+        else:
+            data = content.replace("{{node}}", args.node).replace("{{address}}", args.address).encode()
+        write_file(args.root, path, data, int(str(mode), 8))
         written.append(path)
         if args.verbose:
             print(f"wrote {path}", file=sys.stderr)
     with open(args.launcher, "rb") as f:
         write_file(args.root, kubelet, f.read(), 0o755)
-    with open(args.standin_py, "rb") as f:
-        write_file(args.root, STANDIN_PY, f.read(), 0o644)
-    written += [kubelet, STANDIN_PY]
+    written.append(kubelet)
+    for name in sorted(os.listdir(args.standin)):
+        if name.endswith(".py"):
+            with open(os.path.join(args.standin, name), "rb") as f:
+                write_file(args.root, f"{STANDIN_LIB}/{name}", f.read(), 0o644)
+            written.append(f"{STANDIN_LIB}/{name}")
     if args.verbose:
         print(f"installed {kubelet} (stand-in)", file=sys.stderr)
     manifest = {"layout": args.layout, "scenario": args.scenario, "kubelet": kubelet, "expect": expect,
@@ -167,7 +182,7 @@ def main():
     check.add_argument("layout")
     check.add_argument("scenario")
     w = sub.add_parser("write")
-    for opt in ("--root", "--layout", "--scenario", "--node", "--address", "--launcher", "--standin-py",
+    for opt in ("--root", "--layout", "--scenario", "--node", "--address", "--launcher", "--standin", "--pki",
                 "--manifest"):
         w.add_argument(opt, required=True)
     w.add_argument("--previous")

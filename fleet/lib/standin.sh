@@ -4,11 +4,12 @@
 
 STANDIN_DIR=${KUBELET_STANDIN_DIR:-$REPO_DIR/fleet/kubelet-standin}
 
-# ensure_standin: sets STANDIN_LAUNCHER and STANDIN_PY, compiling the launcher once per source hash.
+# ensure_standin: sets STANDIN_LAUNCHER, compiling the launcher once per source hash. The
+# python files of STANDIN_DIR are installed as they are (render-layout.py).
 ensure_standin() {
   local src=$STANDIN_DIR/kubelet-launcher.c hash out
-  STANDIN_PY=$STANDIN_DIR/kubelet.py
-  [[ -f $src && -f $STANDIN_PY ]] || die "kubelet stand-in missing: need $src and $STANDIN_PY"
+  [[ -f $src && -f $STANDIN_DIR/kubelet.py ]] ||
+    die "kubelet stand-in missing: need $src and $STANDIN_DIR/kubelet.py"
   hash=$(sha256sum "$src" | cut -c1-16)
   out=$CACHE_DIR/standin-$hash/kubelet-launcher
   if [[ ! -x $out ]]; then

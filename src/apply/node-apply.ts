@@ -327,6 +327,7 @@ class NodeRun {
     if (dup) throw new StepFailure(`invalid plan: ${dup} is changed twice`);
 
     const read = this.deps.readFiles ?? readFilesOnly;
+    if (paths.length) this.note(`(read-only) read ${paths.join(', ')}: sha256, mode, owner, content`);
     const facts = paths.length ? await read(t, paths) : [];
     const stale: string[] = [];
     for (const c of changes) {
@@ -341,6 +342,7 @@ class NodeRun {
     }
     if (stale.length) throw new StepFailure(`${STALE} (${stale.join('; ')})`, 'stale', stale);
 
+    this.note('(read-only) plan the node again: the running kubelet must be the one planned against');
     const current = await this.deps.replan(t);
     if (current.status === 'error') throw new StepFailure(`cannot plan the node again: ${current.error ?? 'unknown error'}`);
     if (this.node.kubelet && current.kubelet?.argvSha256 !== this.node.kubelet.argvSha256) {

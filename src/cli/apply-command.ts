@@ -52,12 +52,19 @@ async function targetsForPlan(plan: Plan, opts: ApplyOptions, fromOptions: NodeT
     if (extra.length) throw new UsageError(`not in the plan: ${extra.join(', ')} (a plan file applies only the nodes it was made for)`);
   }
   const missing = plan.nodes.filter((n) => n.status === 'changes' && !byName.has(n.name) && n.identity);
-  if (missing.length) {
-    const resolved = await resolveTargets({
-      hosts: missing.map((n) => `${n.identity!.user}@${n.identity!.address.includes(':') ? `[${n.identity!.address}]` : n.identity!.address}:${n.identity!.port}`),
-      ...(opts.sshConfig ? { sshConfig: opts.sshConfig } : {}),
-    });
-    missing.forEach((n, i) => byName.set(n.name, { ...resolved[i]!, name: n.name }));
+  const sshConfig = opts.sshConfig ? { sshConfig: opts.sshConfig } : {};
+  for (const n of missing) {
+    const id = n.identity!;
+    // The name the plan was made with (an ssh config alias, or the host itself) gives the same
+    // identity files and known_hosts as then; if it now points elsewhere, use the recorded address.
+    const [byAlias] = await resolveTargets({ hosts: [n.name], ...sshConfig }).catch(() => [undefined]);
+    if (byAlias && byAlias.host === id.address && byAlias.port === id.port) {
+      byName.set(n.name, { ...byAlias, user: id.user, name: n.name });
+      continue;
+    }
+    const host = id.address.includes(':') ? `[${id.address}]` : id.address;
+    const [byAddress] = await resolveTargets({ hosts: [`${id.user}@${host}:${id.port}`], ...sshConfig });
+    byName.set(n.name, { ...byAddress!, name: n.name });
   }
   return byName;
 }

@@ -64,7 +64,8 @@ export function filesFromRecords(records: RemoteRecord[]): { files: FileFact[]; 
         }
         const f = file(r.path);
         f.exists = true;
-        f.error = text.trim();
+        // "sh: 21: cannot open /x: Permission denied" → "cannot open /x: Permission denied"
+        f.error = text.trim().replace(/^[\w.-]*sh: (line )?\d+: /, '');
         break;
       }
       case 'META': {

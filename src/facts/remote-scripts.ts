@@ -59,7 +59,7 @@ unit=kubelet.service
 text VERSION '' "$(systemctl --version 2>&1)"
 show=$(systemctl show "$unit" -p Id -p LoadState -p ActiveState -p SubState -p FragmentPath \
   -p DropInPaths -p MainPID -p NRestarts -p NeedDaemonReload -p Environment -p EnvironmentFiles \
-  -p ExecMainStartTimestamp 2>&1)
+  -p ExecMainStartTimestamp -p ExecStart 2>&1)
 text SHOW_RC '' "$?"
 text SHOW '' "$show"
 text NOW '' "$(date +%s)"

@@ -4,6 +4,7 @@
  * simply absent.
  */
 import { NodeError } from '../transport/errors.js';
+import { extractWords } from './systemd-words.js';
 import type { UnitFacts } from './types.js';
 
 /** Every property with all its values, in output order (EnvironmentFiles repeats). */
@@ -51,7 +52,23 @@ export function unitFactsFromShow(node: string, show: Record<string, string[]>):
   if (nRestarts !== undefined && nRestarts !== '' && Number.isFinite(Number(nRestarts))) unit.nRestarts = Number(nRestarts);
   if (environment !== undefined && environment !== '') unit.environment = environment;
   if (started !== undefined && started !== '' && started !== 'n/a') unit.execMainStartTimestamp = started;
+  const execStart = one(show, 'ExecStart');
+  if (execStart !== undefined && execStart !== '') unit.execStart = execStart;
   return unit;
+}
+
+/**
+ * The Environment= assignments systemd has loaded (`systemctl show -p Environment`), which is what
+ * a restart uses until the next daemon-reload. systemd prints them quoted and C-escaped.
+ */
+export function loadedEnvironment(shown: string | undefined): Map<string, string> {
+  const env = new Map<string, string>();
+  if (!shown) return env;
+  for (const w of extractWords(shown, { unquote: true, cunescape: true, relax: true }).words) {
+    const eq = w.value.indexOf('=');
+    if (eq > 0) env.set(w.value.slice(0, eq), w.value.slice(eq + 1));
+  }
+  return env;
 }
 
 /** "systemd 252 (252.39-1~deb12u2)" → 252. */

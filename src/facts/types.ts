@@ -55,6 +55,11 @@ export interface UnitFacts {
   /** `systemctl show -p EnvironmentFiles` lines, e.g. "/etc/default/kubelet (ignore_errors=no)". */
   environmentFiles: string[];
   execMainStartTimestamp?: string;
+  /**
+   * `systemctl show -p ExecStart` raw value, what systemd loaded at the last daemon-reload, e.g.
+   * "{ path=/usr/bin/kubelet ; argv[]=/usr/bin/kubelet $KUBELET_ARGS ; ignore_errors=no ; ... }".
+   */
+  execStart?: string;
 }
 
 /** The running kubelet process. */

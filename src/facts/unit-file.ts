@@ -129,10 +129,9 @@ export function parseUnitFileDetailed(path: string, content: string, opts: UnitF
     };
     if (text.startsWith('[')) {
       if (!text.endsWith(']')) {
-        // conf-parser returns an error here: systemd refuses to load the whole unit.
-        problem('error', `invalid section header '${text}'`);
-        section = null;
-        continue;
+        // conf-parser stops here with an error: systemd refuses to load the whole unit.
+        problem('error', `invalid section header '${text}': systemd stops reading the file and refuses to load the unit`);
+        break;
       }
       section = text.slice(1, -1);
       continue;

@@ -177,6 +177,13 @@ const FIELDS: Record<string, FieldSpec> = {
   userNamespaces: { type: 'object' },
 };
 
+/** Misplaced fields seen in the wild; the CIS AKS text itself says authentication.mode. */
+const CONFUSIONS: Record<string, string> = {
+  'authentication.mode': 'authorization.mode',
+  'authorization.enabled': 'authentication.webhook.enabled',
+  'authentication.enabled': 'authentication.webhook.enabled',
+};
+
 const API_VERSION = 'kubelet.config.k8s.io/v1beta1';
 const KIND = 'KubeletConfiguration';
 /** time.ParseDuration's grammar. */
@@ -307,7 +314,7 @@ class Checker {
       if (spec) {
         this.check(pair.value, full, spec);
       } else if (closed) {
-        const near = Object.keys(FIELDS).find((f) => f.toLowerCase() === full.toLowerCase());
+        const near = CONFUSIONS[full] ?? Object.keys(FIELDS).find((f) => f.toLowerCase() === full.toLowerCase());
         const hint = near ? `; did you mean ${near}?` : '';
         this.warnings.push(`${this.at(keyNode)}: unknown field ${full} (the kubelet ignores it${hint})`);
       }
@@ -348,7 +355,8 @@ export function validateKubeletConfig(file: string, content: string): ConfigVali
   const parseError = doc.errors[0];
   if (parseError) {
     const pos = parseError.linePos?.[0];
-    result.errors.push(`${file}:${pos ? `${pos.line}:${pos.col}` : '1'}: not valid YAML: ${parseError.message.split('\n')[0]}`);
+    const message = (parseError.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?$/, '');
+    result.errors.push(`${file}:${pos ? `${pos.line}:${pos.col}` : '1'}: not valid YAML: ${message}`);
     return result;
   }
   const checker = new Checker(file, content);

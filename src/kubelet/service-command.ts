@@ -85,7 +85,7 @@ export function resolveServiceCommand(
   const unitName = opts.unitName ?? 'kubelet.service';
   const warnings: string[] = [];
   const errors: string[] = [];
-  const envVersion = opts.systemdVersion === undefined ? {} : { systemdVersion: opts.systemdVersion };
+  const versionOpts = opts.systemdVersion === undefined ? {} : { systemdVersion: opts.systemdVersion };
 
   let execStarts: Directive[] = [];
   let type = 'simple';
@@ -95,7 +95,7 @@ export function resolveServiceCommand(
   let passed: string[] = [];
 
   for (const unit of units) {
-    const parsed = parseUnitFileDetailed(unit.path, unit.content, envVersion);
+    const parsed = parseUnitFileDetailed(unit.path, unit.content, versionOpts);
     for (const p of parsed.problems) (p.severity === 'error' ? errors : warnings).push(formatProblem(p));
     for (const d of parsed.directives) {
       if (d.section !== 'Service') continue;
@@ -166,7 +166,7 @@ export function resolveServiceCommand(
       warnings.push(`${where}: EnvironmentFile=${path} exists but could not be read: its variables are unknown`);
       continue;
     }
-    const parsed = parseEnvironmentFile(path, read.content, envVersion);
+    const parsed = parseEnvironmentFile(path, read.content, versionOpts);
     warnings.push(...parsed.warnings);
     for (const a of parsed.assignments) {
       const origin: ArgOrigin = { kind: 'environment-file', variable: a.variable, file: a.file, line: a.line };

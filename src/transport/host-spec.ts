@@ -1,5 +1,5 @@
 import { TargetError } from './errors.js';
-import { parsePort } from './ssh-config.js';
+import { parsePort } from './ssh-config-file.js';
 
 /** A node as typed on the command line or in ProxyJump: `[user@]host[:port]`, or an ssh alias. */
 export interface HostSpec {

@@ -3,7 +3,7 @@ import { dirname, isAbsolute, resolve as resolvePath } from 'node:path';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node as YamlNode } from 'yaml';
 import { z } from 'zod';
 import { TargetError } from './errors.js';
-import { expandTilde } from './ssh-config.js';
+import { expandTilde } from './ssh-config-file.js';
 
 /**
  * The inventory file: a YAML list of nodes, with optional shared defaults and group labels.

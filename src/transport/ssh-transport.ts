@@ -1,19 +1,8 @@
-import { existsSync } from 'node:fs';
-import type { Duplex } from 'node:stream';
-import ssh2 from 'ssh2';
-import type { ClientChannel, ServerHostKeyAlgorithm } from 'ssh2';
-import { describeConnectFailure } from './connect-failure.js';
-import { ConnectError, HostKeyError, NodeError } from './errors.js';
-import { algorithmsForKeyType } from './host-key.js';
-import { decideHostKey } from './host-key-policy.js';
-import { formatHostPort } from './host-spec.js';
-import { authPlan, describeAuthAttempts, loadIdentityFiles } from './identities.js';
-import { appendKnownHost, knownKeyTypes, loadKnownHosts } from './known-hosts.js';
+import type { ClientChannel } from 'ssh2';
+import { ConnectError, NodeError } from './errors.js';
+import { closeClients, describeHop, forwardThrough, openHop, type Client, type OpenHop } from './ssh-hop.js';
 import { sudoCommand, sudoRefusal } from './sudo.js';
 import type { ExecOptions, ExecResult, NodeIdentity, NodeTarget, Transport } from './transport.js';
-
-const { Client } = ssh2;
-type Client = InstanceType<typeof Client>;
 
 export interface ConnectOptions {
   /** Per hop: TCP connect + SSH handshake + authentication. Default 20 s. */
@@ -21,19 +10,12 @@ export interface ConnectOptions {
 }
 
 const DEFAULT_TIMEOUT_MS = 20_000;
-const KEEPALIVE_INTERVAL_MS = 15_000;
-const KEEPALIVE_COUNT_MAX = 3;
 /** OpenSSH's MaxSessions defaults to 10 channels per connection; stay below it. */
 const MAX_CHANNELS = 8;
-const HOST_KEY_ALGORITHMS: ServerHostKeyAlgorithm[] = [
-  'ssh-ed25519',
-  'ecdsa-sha2-nistp256',
-  'ecdsa-sha2-nistp384',
-  'ecdsa-sha2-nistp521',
-  'rsa-sha2-512',
-  'rsa-sha2-256',
-  'ssh-rsa',
-];
+/** What sshd answers ("open failed") when a session channel is refused, e.g. at MaxSessions. */
+const SSH_OPEN_CONNECT_FAILED = 2;
+/** 20 ms doubling: about 2.5 s in all before giving up. */
+const CHANNEL_OPEN_RETRIES = 7;
 
 /**
  * Opens one SSH connection to `target` (through its ProxyJump chain, every hop's host key
@@ -68,148 +50,7 @@ export async function connect(target: NodeTarget, opts: ConnectOptions = {}): Pr
   }
 }
 
-function describeHop(hop: NodeTarget, target: NodeTarget): string {
-  const address = formatHostPort(hop.host, hop.port);
-  const named = hop.name === address ? address : `${hop.name} (${address})`;
-  return hop === target ? named : `jump host ${named} of ${target.name}`;
-}
-
-function forwardThrough(
-  via: { client: Client; who: string },
-  hop: NodeTarget,
-  who: string,
-  node: string,
-  timeoutMs: number,
-): Promise<Duplex> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new ConnectError(node, `${via.who} could not reach ${who} within ${timeoutMs / 1000}s`)),
-      timeoutMs,
-    );
-    via.client.forwardOut('127.0.0.1', 0, hop.host, hop.port, (err, stream) => {
-      clearTimeout(timer);
-      const reason = err?.message.replace(/^\(SSH\) Channel open failure: /, '');
-      if (err) reject(new ConnectError(node, `${via.who} could not open a connection to ${who}: ${reason}`));
-      else resolve(stream);
-    });
-  });
-}
-
-interface OpenHop {
-  client: Client;
-  fingerprint: string;
-  keyType: string;
-}
-
-async function openHop(
-  hop: NodeTarget,
-  who: string,
-  node: string,
-  sock: Duplex | undefined,
-  timeoutMs: number,
-): Promise<OpenHop> {
-  let entries;
-  try {
-    entries = await loadKnownHosts(hop.knownHostsFiles);
-  } catch (err) {
-    throw new HostKeyError(node, `cannot check the host key of ${who}: ${(err as Error).message}`);
-  }
-  const existingFiles = hop.knownHostsFiles.filter((f) => existsSync(f));
-  const identities = await loadIdentityFiles(hop.identityFiles);
-  const auth = authPlan(hop, identities);
-  // Ask first for key types known_hosts already holds for this host, as OpenSSH does.
-  const preferred = knownKeyTypes(entries, hop.host, hop.port).flatMap(algorithmsForKeyType) as ServerHostKeyAlgorithm[];
-  const serverHostKey = [...new Set([...preferred, ...HOST_KEY_ALGORITHMS])];
-
-  const client = new Client();
-  return new Promise<OpenHop>((resolve, reject) => {
-    let settled = false;
-    let reachedServer = sock !== undefined;
-    let hostKeyFailure: HostKeyError | undefined;
-    let accepted: { fingerprint: string; keyType: string } | undefined;
-    const fail = (err: Error) => {
-      if (settled) return;
-      settled = true;
-      client.end();
-      reject(err);
-    };
-    client.on('connect', () => {
-      reachedServer = true;
-    });
-    client.on('error', (err: Error & { level?: string }) => {
-      if (err.level === 'agent') {
-        auth.log.agentProblem = err.message;
-        return;
-      }
-      if (hostKeyFailure) return fail(hostKeyFailure);
-      fail(
-        new ConnectError(
-          node,
-          describeConnectFailure(err, {
-            who,
-            host: hop.host,
-            port: hop.port,
-            timeoutMs,
-            reachedServer,
-            user: hop.user,
-            authAttempts: describeAuthAttempts(auth.log, identities),
-          }),
-        ),
-      );
-    });
-    client.on('close', () => fail(hostKeyFailure ?? new ConnectError(node, `${who} closed the connection before login completed`)));
-    client.on('ready', () => {
-      settled = true;
-      resolve({ client, ...(accepted as { fingerprint: string; keyType: string }) });
-    });
-    client.connect({
-      host: hop.host,
-      port: hop.port,
-      username: hop.user,
-      ...(sock ? { sock } : {}),
-      readyTimeout: timeoutMs,
-      keepaliveInterval: KEEPALIVE_INTERVAL_MS,
-      keepaliveCountMax: KEEPALIVE_COUNT_MAX,
-      algorithms: { serverHostKey },
-      authHandler: auth.handler,
-      hostVerifier: (key: Buffer, verify: (ok: boolean) => void) => {
-        const decision = decideHostKey({ who, hop, key, entries, existingFiles });
-        if (!decision.accept) {
-          hostKeyFailure = new HostKeyError(node, decision.message);
-          return verify(false);
-        }
-        accepted = { fingerprint: decision.fingerprint, keyType: decision.keyType };
-        if (decision.recordIn === undefined) return verify(true);
-        const file = decision.recordIn;
-        appendKnownHost(file, hop.host, hop.port, key).then(
-          () => verify(true),
-          (err: Error) => {
-            hostKeyFailure = new HostKeyError(node, `cannot record the host key of ${who} in ${file}: ${err.message}`);
-            verify(false);
-          },
-        );
-      },
-    });
-  });
-}
-
-async function closeClients(clients: Client[]): Promise<void> {
-  // Innermost first: the node's session rides on the jump hosts' channels.
-  for (const client of [...clients].reverse()) {
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(() => {
-        client.destroy();
-        resolve();
-      }, 2_000);
-      client.once('close', () => {
-        clearTimeout(timer);
-        resolve();
-      });
-      client.end();
-    });
-  }
-}
-
+/** A logged-in connection: commands run on the last hop's client, each on its own channel. */
 class SshTransport implements Transport {
   private lost: string | undefined;
   private closing: Promise<void> | undefined;
@@ -234,10 +75,10 @@ class SshTransport implements Transport {
   }
 
   async exec(command: string, options: ExecOptions = {}): Promise<ExecResult> {
-    const asRoot = options.sudo ? await this.isRoot() : true;
-    const line = asRoot ? command : sudoCommand(command);
+    const viaSudo = options.sudo === true && !(await this.isRoot());
+    const line = viaSudo ? sudoCommand(command) : command;
     const result = await this.withChannel(() => this.run(line, options));
-    if (!asRoot) {
+    if (viaSudo) {
       const refusal = sudoRefusal(result, this.identity.name, this.identity.user);
       if (refusal) throw refusal;
     }
@@ -268,48 +109,76 @@ class SshTransport implements Transport {
     }
   }
 
-  private run(command: string, options: ExecOptions): Promise<ExecResult> {
+  private async run(command: string, options: ExecOptions): Promise<ExecResult> {
     const node = this.identity.name;
+    for (let attempt = 0; ; attempt++) {
+      if (this.closing) throw new NodeError(node, 'exec', `connection to ${node} is closed`);
+      if (this.lost) throw new ConnectError(node, `lost the connection to ${node}: ${this.lost}`);
+      const channel = await this.openChannel(command);
+      if ('stream' in channel) return this.collect(channel.stream, options);
+      // sshd frees a session slot only once it has reaped the command, which can lag behind the
+      // channel close we already saw: a refused open (MaxSessions) is retried after a pause.
+      const refused = channel.error.reason === SSH_OPEN_CONNECT_FAILED;
+      if (!refused || attempt >= CHANNEL_OPEN_RETRIES || this.lost) {
+        throw new ConnectError(node, `cannot start a command on ${node}: ${this.lost ?? channel.error.message}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 20 * 2 ** attempt));
+    }
+  }
+
+  private openChannel(command: string): Promise<{ stream: ClientChannel } | { error: Error & { reason?: unknown } }> {
     const client = this.clients[this.clients.length - 1] as Client;
-    if (this.closing) return Promise.reject(new NodeError(node, 'exec', `connection to ${node} is closed`));
-    if (this.lost) return Promise.reject(new ConnectError(node, `lost the connection to ${node}: ${this.lost}`));
-    return new Promise((resolve, reject) => {
-      client.exec(command, (err, stream: ClientChannel) => {
-        if (err) {
-          reject(new ConnectError(node, `cannot start a command on ${node}: ${this.lost ?? err.message}`));
-          return;
-        }
-        const stdout: Buffer[] = [];
-        const stderr: Buffer[] = [];
-        let code: number | null = null;
-        let exited = false;
-        let timedOut = false;
-        const timer =
-          options.timeoutMs === undefined
-            ? undefined
-            : setTimeout(() => {
-                timedOut = true;
-                stream.signal('KILL');
-                stream.close();
-              }, options.timeoutMs);
-        stream.on('data', (d: Buffer) => stdout.push(d));
-        stream.stderr.on('data', (d: Buffer) => stderr.push(d));
-        stream.on('exit', (exitCode: number | null) => {
-          exited = true;
-          code = typeof exitCode === 'number' ? exitCode : null;
-        });
-        stream.on('close', () => {
-          clearTimeout(timer);
-          if (timedOut) {
-            reject(new NodeError(node, 'exec', `command on ${node} did not finish within ${options.timeoutMs! / 1000}s and was stopped`));
-          } else if (!exited && this.lost) {
-            reject(new ConnectError(node, `lost the connection to ${node} while a command was running: ${this.lost}`));
-          } else {
-            resolve({ stdout: Buffer.concat(stdout).toString('utf8'), stderr: Buffer.concat(stderr).toString('utf8'), code });
-          }
-        });
-        stream.end(options.stdin);
-      });
+    return new Promise((resolve) => {
+      client.exec(command, (err, stream) => resolve(err ? { error: err } : { stream }));
     });
   }
+
+  private collect(stream: ClientChannel, options: ExecOptions): Promise<ExecResult> {
+    const node = this.identity.name;
+    return new Promise((resolve, reject) => {
+      const stdout: Buffer[] = [];
+      const stderr: Buffer[] = [];
+      let code: number | null = null;
+      let exited = false;
+      let timedOut = false;
+      const timer =
+        options.timeoutMs === undefined
+          ? undefined
+          : setTimeout(() => {
+              timedOut = true;
+              killRemoteCommand(stream);
+              stream.close();
+              reject(new NodeError(node, 'exec', `command on ${node} did not finish within ${options.timeoutMs! / 1000}s and was stopped`));
+            }, options.timeoutMs);
+      stream.on('data', (d: Buffer) => stdout.push(d));
+      stream.stderr.on('data', (d: Buffer) => stderr.push(d));
+      stream.on('exit', (exitCode: number | null) => {
+        exited = true;
+        code = typeof exitCode === 'number' ? exitCode : null;
+      });
+      stream.on('close', () => {
+        clearTimeout(timer);
+        if (timedOut) return;
+        if (!exited && this.lost) {
+          reject(new ConnectError(node, `lost the connection to ${node} while a command was running: ${this.lost}`));
+        } else {
+          resolve({ stdout: Buffer.concat(stdout).toString('utf8'), stderr: Buffer.concat(stderr).toString('utf8'), code });
+        }
+      });
+      stream.end(options.stdin);
+    });
+  }
+}
+
+/**
+ * SIGKILLs the remote command (sshd kills its process group). ssh2's ClientChannel.signal()
+ * silently does nothing once stdin has been ended, which exec always does, so the channel
+ * request is sent through ssh2's protocol object directly.
+ */
+function killRemoteCommand(stream: ClientChannel): void {
+  const channel = stream as unknown as {
+    outgoing?: { id: number; state: string };
+    _client?: { _protocol?: { signal(id: number, name: string): void } };
+  };
+  if (channel.outgoing?.state === 'open') channel._client?._protocol?.signal(channel.outgoing.id, 'KILL');
 }

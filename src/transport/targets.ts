@@ -4,14 +4,8 @@ import { join } from 'node:path';
 import { TargetError } from './errors.js';
 import { formatHostPort, parseHostSpec } from './host-spec.js';
 import { loadInventory, selectGroups, type InventoryNode } from './inventory.js';
-import {
-  expandHostName,
-  expandPathTokens,
-  parseSshConfig,
-  resolveHostConfig,
-  type SshConfig,
-  type StrictHostKeyChecking,
-} from './ssh-config.js';
+import { expandHostName, expandPathTokens, resolveHostConfig } from './ssh-config.js';
+import { parseSshConfig, type SshConfig, type StrictHostKeyChecking } from './ssh-config-file.js';
 import type { NodeTarget } from './transport.js';
 
 export interface ResolveTargetsOptions {

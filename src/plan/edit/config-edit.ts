@@ -147,7 +147,7 @@ class ConfigEditor {
 
   /** `{"k": {"k2": v}}` / `{k: {k2: v}}`: the rest of a path as one flow mapping. */
   private inlineMapping(rest: string[], value: ConfigValue, map: ParsedMap | undefined): string {
-    const colon = colonText(this.content, map);
+    const colon = colonText(this.content, map, this.format);
     let text = scalarText(value, this.format, true);
     for (let i = rest.length - 1; i >= 0; i--) text = `{${keyText(rest[i] ?? '', this.format, map)}${colon}${text}}`;
     return text;
@@ -155,7 +155,7 @@ class ConfigEditor {
 
   /** Lines `key: {` ... `}` of pretty-printed JSON for the rest of a path, starting at `indent`. */
   private jsonPair(rest: string[], value: ConfigValue, indent: string, map: ParsedMap): string {
-    const colon = colonText(this.content, map);
+    const colon = colonText(this.content, map, 'json');
     const [key, ...deeper] = rest;
     const head = `${keyText(key ?? '', 'json', map)}${colon}`;
     if (deeper.length === 0) return head + scalarText(value, 'json', true);
@@ -186,7 +186,7 @@ class ConfigEditor {
 
   private insertBlock(map: ParsedMap, rest: string[], value: ConfigValue): Splice {
     const column = keyColumn(this.content, map);
-    const colon = colonText(this.content, map);
+    const colon = colonText(this.content, map, 'yaml');
     const lines = rest.map((key, i) => {
       const indent = ' '.repeat(column) + this.unit.repeat(i);
       const head = `${indent}${keyText(key, 'yaml', i === 0 ? map : undefined)}`;

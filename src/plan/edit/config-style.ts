@@ -21,7 +21,7 @@ function plainIsSafe(value: string, flow: boolean): boolean {
   if (!/^[A-Za-z0-9_./@+-][A-Za-z0-9_./@+:=-]*$/.test(value)) return false;
   if (flow && value.includes(':')) return false;
   try {
-    return parse(value, { version: '1.1' }) === value && parse(value) === value;
+    return parse(value, { version: '1.1', logLevel: 'error' }) === value && parse(value, { logLevel: 'error' }) === value;
   } catch {
     return false;
   }
@@ -52,8 +52,12 @@ export function keyText(key: string, format: ConfigFormat, map: ParsedMap | unde
   return plainIsSafe(key, Boolean(map?.flow)) ? key : JSON.stringify(key);
 }
 
-/** What separates a key from its value in this mapping (`: ` unless the file spaces it otherwise). */
-export function colonText(content: string, map: ParsedMap | undefined): string {
+/**
+ * What separates a key from its value: `: ` in YAML (aligned values are not copied), and in JSON
+ * whatever the mapping already uses (compact files write `:`).
+ */
+export function colonText(content: string, map: ParsedMap | undefined, format: ConfigFormat): string {
+  if (format === 'yaml') return ': ';
   for (const p of map?.items ?? []) {
     if (!p.value || !isScalar(p.key)) continue;
     const between = content.slice(p.key.range[1], p.value.range[0]);

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TargetError } from '../../../src/transport/errors.js';
-import { parseSshConfig, resolveHostConfig } from '../../../src/transport/ssh-config.js';
+import { resolveHostConfig } from '../../../src/transport/ssh-config.js';
+import { parseSshConfig } from '../../../src/transport/ssh-config-file.js';
 import { resolveTargets } from '../../../src/transport/targets.js';
 
 let dir: string;
