@@ -194,7 +194,7 @@ wait_settled() {
 reapply_layout() {
   local name=$1
   node_exec "$name" systemctl stop kubelet.service 2>/dev/null || true
-  node_exec "$name" rm -f /run/kubelet/configz.json
+  node_exec "$name" rm -rf /run/kubelet/configz.json /run/systemd/system/kubelet.service.d
   node_exec "$name" systemctl disable --quiet kubelet.service 2>/dev/null || true
   render_layout "$name" --verbose
   node_exec "$name" systemctl daemon-reload

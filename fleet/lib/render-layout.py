@@ -122,7 +122,24 @@ def write_file(root, path, data, mode):
     os.replace(tmp, dest)
 
 
+# A layout owns every kubelet unit file and drop-in: whatever a test (or the tool under test) added
+# there must not leak into the next layout. /run/systemd/system is the node's tmpfs: fleet.sh
+# clears that one from inside.
+KUBELET_UNIT_PATHS = ["/etc/systemd/system/kubelet.service", "/usr/lib/systemd/system/kubelet.service"]
+KUBELET_DROPIN_DIRS = ["/etc/systemd/system/kubelet.service.d", "/usr/lib/systemd/system/kubelet.service.d"]
+
+
 def remove_previous(root, manifest_path):
+    for path in KUBELET_UNIT_PATHS:
+        dest = inside(root, path)
+        if os.path.lexists(dest) and not os.path.isdir(dest):
+            os.unlink(dest)
+    for path in KUBELET_DROPIN_DIRS:
+        d = inside(root, path)
+        if os.path.isdir(d) and not os.path.islink(d):
+            for name in os.listdir(d):
+                if not os.path.isdir(os.path.join(d, name)):
+                    os.unlink(os.path.join(d, name))
     if not manifest_path or not os.path.exists(manifest_path):
         return
     with open(manifest_path) as f:

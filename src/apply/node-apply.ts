@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { readFiles } from '../facts/gather.js';
+import { validateKubeletConfig } from '../kubelet/config-validate.js';
 import type { FileFact } from '../facts/types.js';
 import { applyLineEdits } from '../plan/edit/line-edits.js';
 import { sha256 } from '../plan/file-change.js';
@@ -365,6 +366,11 @@ class NodeRun {
       if (sha256(content) !== c.sha256After) {
         throw new StepFailure(`the new content of ${c.path} does not hash to the plan's sha256After (${short(c.sha256After)}): the plan file was edited or is corrupt`);
       }
+      // The planner checked this already; a plan file edited by hand (hash and all) is checked again.
+      if (c.format === 'json' || c.format === 'yaml') {
+        const { errors } = validateKubeletConfig(c.path, content);
+        if (errors.length) throw new StepFailure(`the new content of ${c.path} would stop the kubelet: ${errors.join('; ')}`, 'failed', errors);
+      }
       this.contents.set(c.path, content);
       this.record.files.push({ path: c.path, sha256Before: c.sha256Before, sha256After: c.sha256After });
     }
@@ -568,8 +574,8 @@ class NodeRun {
     } catch {
       // The log is an explanation, not a condition of rolling back.
     }
-    if (journal.length) this.record.journal = journal;
-    const errors = kubeletErrorLines(journal, 'error').slice(0, 3);
+    if (journal.length) this.record.journal = journal.slice(-30);
+    const errors = [...new Set(kubeletErrorLines(journal, 'error'))].slice(-3);
     if (errors.length) this.record.reason = `${this.record.reason ?? ''}; kubelet log: ${errors.join(' | ')}`;
     try {
       await this.step('rollback', async () => {

@@ -192,9 +192,13 @@ export function restartUnit(unit: string): RemoteCommand {
   return cmd(`systemctl restart ${q(unit)}`);
 }
 
-/** The kubelet's own lines since `since` (node clock), newest 30. */
+/**
+ * The kubelet's own lines since `since` (node clock), the newest 200. Not `-n`: combined with
+ * --since, journalctl counts from the oldest line, and a kubelet logs ~100 FLAG lines before the
+ * error that matters.
+ */
 export function journalSince(unit: string, since: string): RemoteCommand {
-  return cmd(`journalctl -u ${q(unit)} --no-pager -o cat -n 30 --since ${q(since)}`);
+  return cmd(`journalctl -u ${q(unit)} --no-pager -o cat --since ${q(since)} | tail -n 200`);
 }
 
 /** Exit status 3 means "not active": the caller reads it, it is not an execution error. */

@@ -152,7 +152,8 @@ class SshTransport implements Transport {
             }, options.timeoutMs);
       stream.on('data', (d: Buffer) => stdout.push(d));
       stream.stderr.on('data', (d: Buffer) => stderr.push(d));
-      stream.on('exit', (exitCode: number | null) => {
+      stream.on('exit', (exitCode: number | null, ...rest: unknown[]) => {
+        if (process.env.KF_DEBUG) process.stderr.write(`EXIT ${String(exitCode)} ${JSON.stringify(rest)}\n`);
         exited = true;
         code = typeof exitCode === 'number' ? exitCode : null;
       });

@@ -297,6 +297,8 @@ describe('nodes', () => {
 
 describe('fleet.sh', () => {
   it('layout re-applies another layout on a running node, leaving none of the previous one', async () => {
+    // What a tool under test may have added to the kubelet unit must not survive a layout either.
+    await sh(RELAYOUT_NODE, 'printf "[Service]\\nEnvironment=STRAY=1\\n" | sudo -n tee /etc/systemd/system/kubelet.service.d/99-stray.conf');
     await fleet.layout(RELAYOUT_NODE, 'flags-only', 'flag-space');
     const node = fleet.node(RELAYOUT_NODE);
     expect(node).toMatchObject({ layout: 'flags-only', scenario: 'flag-space' });

@@ -147,7 +147,7 @@ describe('other commands', () => {
   it('quotes unit names and journal times', () => {
     expect(restartUnit("kubelet'; rm -rf /; '").command).toBe(`systemctl restart 'kubelet'\\''; rm -rf /; '\\'''`);
     expect(journalSince('kubelet.service', '2026-01-02 03:04:05').command).toBe(
-      "journalctl -u kubelet.service --no-pager -o cat -n 30 --since '2026-01-02 03:04:05'",
+      "journalctl -u kubelet.service --no-pager -o cat --since '2026-01-02 03:04:05' | tail -n 200",
     );
   });
 
