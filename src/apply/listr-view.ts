@@ -117,7 +117,7 @@ export function createApplyView(plan: Plan, o: { renderer: ApplyRenderer; dryRun
         [
           ...STEP_ORDER.map((step) => stepTask(node, step, titles[step])),
           {
-            title: 'Outcome',
+            title: `${tag(node)}Outcome`,
             task: async (_c, t) => {
               const r = await of(node.name).end.promise;
               const text = outcomeText(r.outcome);

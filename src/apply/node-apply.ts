@@ -574,7 +574,9 @@ class NodeRun {
     } catch {
       // The log is an explanation, not a condition of rolling back.
     }
-    if (journal.length) this.record.journal = journal.slice(-30);
+    // The kubelet echoes its whole command line as FLAG: lines first; they explain nothing here.
+    const told = journal.filter((l) => !/\] FLAG: --/.test(l));
+    if (told.length) this.record.journal = told.slice(-30);
     const errors = [...new Set(kubeletErrorLines(journal, 'error'))].slice(-3);
     if (errors.length) this.record.reason = `${this.record.reason ?? ''}; kubelet log: ${errors.join(' | ')}`;
     try {

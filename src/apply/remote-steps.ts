@@ -57,18 +57,11 @@ export function probeTools(): RemoteCommand {
  * leaves a node locked.
  */
 export function lockHolder(token: string, ownerInfo: string, waitSec: number, maxHoldSec: number): RemoteCommand {
-  const script = [
-    'printf \'%s\\n%s\\n\' "$2" "$3" > "$1.new" && mv -f "$1.new" "$1" || exit 70',
-    'i=0',
-    'while [ "$i" -lt "$4" ]; do',
-    '  [ "$(head -n 1 "$1" 2>/dev/null)" = "$2" ] || exit 0',
-    '  printf .',
-    '  sleep 1',
-    '  i=$((i+1))',
-    'done',
-    '[ "$(head -n 1 "$1" 2>/dev/null)" = "$2" ] && rm -f "$1"',
-    'exit 0',
-  ].join('\n');
+  // One line, so that the command shown in a dry run or a log is the exact command run.
+  const script =
+    'printf \'%s\\n%s\\n\' "$2" "$3" > "$1.new" && mv -f "$1.new" "$1" || exit 70; i=0; ' +
+    'while [ "$i" -lt "$4" ]; do [ "$(head -n 1 "$1" 2>/dev/null)" = "$2" ] || exit 0; printf .; sleep 1; i=$((i+1)); done; ' +
+    '[ "$(head -n 1 "$1" 2>/dev/null)" = "$2" ] && rm -f "$1"; exit 0';
   const command = [
     'mkdir', '-p', q(dirname(LOCK_FILE)), '&&',
     'flock', '-w', String(waitSec), q(LOCK_FILE),

@@ -7,12 +7,12 @@ import { toolVersion } from './output.js';
 export function buildProgram(): Command {
   const program = new Command('fix')
     .description(
-      'kubelet-fix: find and fix insecure kubelet settings on Kubernetes worker nodes over SSH.\n' +
-        'plan reads each node (running kubelet, systemd unit and drop-ins, environment and config files),\n' +
-        'works out the effective value of every setting a control checks and where it comes from, and shows\n' +
-        'the exact file edits that make the node compliant. apply makes them safely: backup, atomic write,\n' +
-        'daemon-reload, restart, verify, and roll back if the kubelet does not come back healthy.\n' +
-        'Controls are data files (plans/*.yaml); bundled: CIS AKS 3.2.2 / EKS 3.2.2 / CIS Kubernetes 4.2.2.',
+      'kubelet-fix: find and fix insecure kubelet settings on Kubernetes worker nodes over SSH. ' +
+        '`plan` reads each node (the running kubelet, its systemd unit, drop-ins, environment and config files), ' +
+        'works out the effective value of every setting a control checks and where it comes from, and shows the exact ' +
+        'file edits that make the node compliant. `apply` makes them safely: lock, backup, atomic write, daemon-reload, ' +
+        'restart, verify, and roll back if the kubelet does not come back healthy. Controls are data files (plans/*.yaml); ' +
+        'bundled: CIS AKS 3.2.2, EKS 3.2.2, CIS Kubernetes 4.2.2 (authorization mode and webhook authentication).',
     )
     .version(toolVersion())
     .showHelpAfterError()

@@ -150,6 +150,7 @@ class SshTransport implements Transport {
               stream.close();
               reject(new NodeError(node, 'exec', `command on ${node} did not finish within ${options.timeoutMs! / 1000}s and was stopped`));
             }, options.timeoutMs);
+      if (process.env.KF_DEBUG) process.stderr.write(`ATTACH exitAlready=${JSON.stringify((stream as any)._exit)} incoming=${(stream as any).incoming?.state}\n`);
       stream.on('data', (d: Buffer) => stdout.push(d));
       stream.stderr.on('data', (d: Buffer) => stderr.push(d));
       stream.on('exit', (exitCode: number | null, ...rest: unknown[]) => {
@@ -157,7 +158,8 @@ class SshTransport implements Transport {
         exited = true;
         code = typeof exitCode === 'number' ? exitCode : null;
       });
-      stream.on('close', () => {
+      stream.on('close', (...a: unknown[]) => {
+        if (process.env.KF_DEBUG && !exited) process.stderr.write(`CLOSE-NO-EXIT args=${JSON.stringify(a)} exit=${JSON.stringify((stream as any)._exit)}\n`);
         clearTimeout(timer);
         if (timedOut) return;
         if (!exited && this.lost) {
@@ -181,5 +183,6 @@ function killRemoteCommand(stream: ClientChannel): void {
     outgoing?: { id: number; state: string };
     _client?: { _protocol?: { signal(id: number, name: string): void } };
   };
-  if (channel.outgoing?.state === 'open') channel._client?._protocol?.signal(channel.outgoing.id, 'KILL');
+  const state = channel.outgoing?.state;
+  if (channel.outgoing && (state === 'open' || state === 'eof')) channel._client?._protocol?.signal(channel.outgoing.id, 'KILL');
 }

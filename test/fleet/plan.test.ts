@@ -189,6 +189,28 @@ describe('fix plan output and exit codes', () => {
     expect(JSON.parse(json.stdout)).toEqual(saved);
   });
 
+  it('--inventory with --groups plans just that group', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'plan-inv-'));
+    const at = (name: string) => fleet.node(name).address;
+    const inventory = join(dir, 'nodes.yaml');
+    writeFileSync(
+      inventory,
+      `defaults:\n  user: azureuser\n  identityFile: ${fleet.identityFile}\n  knownHostsFile: ${fleet.knownHosts}\nnodes:\n` +
+        `  - { name: eks-a, host: ${at('p-eks-flag')}, groups: [eks] }\n` +
+        `  - { name: kubeadm-a, host: ${at('p-kadm-file')}, groups: [kubeadm] }\n`,
+    );
+    const r = await runFix(['plan', '--inventory', inventory, '--groups', 'kubeadm', '--format', 'json']);
+    expect(r.code).toBe(0);
+    const got = JSON.parse(r.stdout) as Plan;
+    expect(got.nodes.map((n) => [n.name, n.status])).toEqual([['kubeadm-a', 'changes']]);
+    expect(got.nodes[0]!.changes.map((c) => c.path)).toEqual(['/var/lib/kubelet/config.yaml']);
+
+    writeFileSync(inventory, 'nodes:\n  - { name: x, prot: 22 }\n');
+    const bad = await runFix(['plan', '--inventory', inventory]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(new RegExp(`^fix: ${inventory}:2:\\d+: .*prot`));
+  });
+
   it('an unreachable node and a refused host key are errors for those nodes only', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'plan-bad-'));
     const config = readFileSync(fleet.sshConfig, 'utf8');
