@@ -13,6 +13,9 @@ if [ $# -eq 0 ]; then
   bash scripts/setup.sh
   bash fleet/fleet.sh start
   fleet_dir=${FLEET_DIR:-$PWD/.fleet}
+  # A fleet left running by an earlier demo is already fixed: put back each node's insecure layout.
+  node -e 'for (const n of JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"))) console.log(n.name, n.layout, n.scenario)' "$fleet_dir/nodes.json" |
+    while read -r name layout scenario; do bash fleet/fleet.sh layout "$name" "$layout" "$scenario" >/dev/null; done
   hosts=$(node -e 'console.log(JSON.parse(require("fs").readFileSync(process.argv[1],"utf8")).map(n=>n.name).join(","))' "$fleet_dir/nodes.json")
   set -- --ssh-config "$fleet_dir/ssh_config" --hosts "$hosts"
   echo "== local fleet: $hosts (stop it with: bash fleet/fleet.sh stop)"

@@ -100,9 +100,10 @@ function argvHash(argv: string[]): string {
   return createHash('sha256').update(argv.join('\0')).digest('hex');
 }
 
-export function assembleNodePlan(facts: NodeFacts, controls: Control[], options: AssembleOptions = {}): NodePlan {
-  const base: NodePlan = {
-    name: facts.node,
+/** A node plan with nothing in it yet; an error plan is this plus its message. */
+export function emptyNodePlan(name: string, identity?: NodeIdentity): NodePlan {
+  return {
+    name,
     status: 'error',
     findings: [],
     changes: [],
@@ -110,8 +111,12 @@ export function assembleNodePlan(facts: NodeFacts, controls: Control[], options:
     needsDaemonReload: false,
     needsRestart: false,
     notes: [],
-    ...(options.identity ? { identity: options.identity } : {}),
+    ...(identity ? { identity } : {}),
   };
+}
+
+export function assembleNodePlan(facts: NodeFacts, controls: Control[], options: AssembleOptions = {}): NodePlan {
+  const base = emptyNodePlan(facts.node, options.identity);
   try {
     return planOrThrow(facts, controls, base);
   } catch (err) {

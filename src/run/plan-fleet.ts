@@ -4,7 +4,7 @@
  */
 import type { Control } from '../controls/types.js';
 import { gatherFacts } from '../facts/gather.js';
-import { assembleNodePlan } from '../plan/assemble-node.js';
+import { assembleNodePlan, emptyNodePlan } from '../plan/assemble-node.js';
 import { assemblePlan } from '../plan/assemble-plan.js';
 import type { NodePlan, Plan } from '../plan/types.js';
 import { mapConcurrent } from '../transport/pool.js';
@@ -27,18 +27,7 @@ export async function planNode(t: Transport, controls: Control[]): Promise<NodeP
 }
 
 export function errorNode(name: string, err: unknown): NodePlan {
-  const message = err instanceof Error ? err.message : String(err);
-  return {
-    name,
-    status: 'error',
-    error: message,
-    findings: [],
-    changes: [],
-    restartReasons: [],
-    needsDaemonReload: false,
-    needsRestart: false,
-    notes: [],
-  };
+  return { ...emptyNodePlan(name), error: err instanceof Error ? err.message : String(err) };
 }
 
 export async function planOneTarget(target: NodeTarget, controls: Control[]): Promise<NodePlan> {

@@ -114,8 +114,8 @@ class SshTransport implements Transport {
     for (let attempt = 0; ; attempt++) {
       if (this.closing) throw new NodeError(node, 'exec', `connection to ${node} is closed`);
       if (this.lost) throw new ConnectError(node, `lost the connection to ${node}: ${this.lost}`);
-      const channel = await this.openChannel(command);
-      if ('stream' in channel) return this.collect(channel.stream, options);
+      const channel = await this.openChannel(command, options);
+      if ('result' in channel) return channel.result;
       // sshd frees a session slot only once it has reaped the command, which can lag behind the
       // channel close we already saw: a refused open (MaxSessions) is retried after a pause.
       const refused = channel.error.reason === SSH_OPEN_CONNECT_FAILED;
@@ -126,10 +126,13 @@ class SshTransport implements Transport {
     }
   }
 
-  private openChannel(command: string): Promise<{ stream: ClientChannel } | { error: Error & { reason?: unknown } }> {
+  private openChannel(command: string, options: ExecOptions): Promise<{ result: Promise<ExecResult> } | { error: Error & { reason?: unknown } }> {
     const client = this.clients[this.clients.length - 1] as Client;
     return new Promise((resolve) => {
-      client.exec(command, (err, stream) => resolve(err ? { error: err } : { stream }));
+      // ssh2 calls back when sshd confirms the exec request, and a quick command's output,
+      // exit-status and close can come in the same socket read, handled before any awaiting code
+      // resumes: the listeners must be on the channel within this callback, or 'exit' is missed.
+      client.exec(command, (err, stream) => resolve(err ? { error: err } : { result: this.collect(stream, options) }));
     });
   }
 
@@ -150,16 +153,13 @@ class SshTransport implements Transport {
               stream.close();
               reject(new NodeError(node, 'exec', `command on ${node} did not finish within ${options.timeoutMs! / 1000}s and was stopped`));
             }, options.timeoutMs);
-      if (process.env.KF_DEBUG) process.stderr.write(`ATTACH exitAlready=${JSON.stringify((stream as any)._exit)} incoming=${(stream as any).incoming?.state}\n`);
       stream.on('data', (d: Buffer) => stdout.push(d));
       stream.stderr.on('data', (d: Buffer) => stderr.push(d));
-      stream.on('exit', (exitCode: number | null, ...rest: unknown[]) => {
-        if (process.env.KF_DEBUG) process.stderr.write(`EXIT ${String(exitCode)} ${JSON.stringify(rest)}\n`);
+      stream.on('exit', (exitCode: number | null) => {
         exited = true;
         code = typeof exitCode === 'number' ? exitCode : null;
       });
-      stream.on('close', (...a: unknown[]) => {
-        if (process.env.KF_DEBUG && !exited) process.stderr.write(`CLOSE-NO-EXIT args=${JSON.stringify(a)} exit=${JSON.stringify((stream as any)._exit)}\n`);
+      stream.on('close', () => {
         clearTimeout(timer);
         if (timedOut) return;
         if (!exited && this.lost) {

@@ -130,7 +130,7 @@ describe('fix apply: failures', () => {
     await aHasLock;
     const b = await applyFor(fleet, plan, { timing: { lockWaitSec: 2 } });
     const ra = await a;
-    expect(ra.record.nodes[0]!.outcome).toBe('applied');
+    expect(ra.record.nodes[0]!.outcome, ra.record.nodes[0]!.reason).toBe('applied');
     const nb = b.record.nodes[0]!;
     expect(nb.outcome).toBe('failed');
     expect(nb.failedStep).toBe('lock');
@@ -149,10 +149,10 @@ describe('fix apply: failures', () => {
     await aHasLock;
     const b = await applyFor(fleet, plan, { timing: { lockWaitSec: 120 } });
     const ra = await a;
-    expect(ra.record.nodes[0]!.outcome).toBe('applied');
+    expect(ra.record.nodes[0]!.outcome, ra.record.nodes[0]!.reason).toBe('applied');
     const nb = b.record.nodes[0]!;
     const lockStep = nb.steps.find((s) => s.step === 'lock')!;
-    expect(lockStep.outcome).toBe('ok');
+    expect(lockStep.outcome, nb.reason).toBe('ok');
     // B got the lock only once A had finished with the node.
     expect(lockStep.finishedAt >= ra.record.nodes[0]!.steps.find((s) => s.step === 'plan-again')!.finishedAt).toBe(true);
     expect(nb.outcome).toBe('stale');

@@ -115,6 +115,22 @@ describe('connecting through the fleet ssh_config', () => {
     expect(connections.size).toBe(1);
     expect([...connections][0]).toMatch(/ 22\n$/);
   });
+
+  it('reports the exit status of quick commands while the event loop is busy', async () => {
+    // A busy process (the terminal progress view redrawing, say) reads sshd's whole reply at once:
+    // exec accepted, output, exit status and close, all before any awaiting code resumes.
+    const busy = setInterval(() => {
+      const until = Date.now() + 15;
+      while (Date.now() < until);
+    }, 1);
+    const results = [];
+    try {
+      for (let i = 0; i < 20; i++) results.push(await t.exec('echo hi; exit 3'));
+    } finally {
+      clearInterval(busy);
+    }
+    expect(results).toEqual(Array.from({ length: 20 }, () => ({ stdout: 'hi\n', stderr: '', code: 3 })));
+  });
 });
 
 describe('commands that go wrong', () => {
