@@ -72,7 +72,7 @@ async function targetsForPlan(plan: Plan, opts: ApplyOptions, fromOptions: NodeT
 export function addApplyCommand(program: Command): void {
   const cmd = program
     .command('apply')
-    .description('apply a reviewed plan file, or plan, show the changes and ask; then on each node: lock, back up, write, daemon-reload, restart, verify, roll back on failure')
+    .description('apply a reviewed plan file, or plan, show the changes and ask; then on each node: lock, back up, write, daemon-reload, restart, verify, roll back on failure. A canary node goes first, then batches of --parallel; the rollout stops after --max-failures. Ctrl-C starts no new node; the node in flight finishes or rolls back.')
     .argument('[plan-file]', 'a plan saved by `fix plan --out` (the file is the approval: no question is asked)');
   addTargetOptions(cmd)
     .option('--yes', 'approve without asking (when planning now, without a plan file)')

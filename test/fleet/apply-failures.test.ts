@@ -52,7 +52,7 @@ describe('fix apply: failures', () => {
     const plan = await planFor(fleet, ['f-bad', 'f-next']);
     // A change the planner would never make: a config the validator accepts but the kubelet
     // cannot start with (its client CA file does not exist). Hash and all, as if hand-edited.
-    const change = (await node(plan, 'f-bad')).changes.find((c) => c.path === '/etc/kubernetes/kubelet/kubelet-config.json')!;
+    const change = node(plan, 'f-bad').changes.find((c) => c.path === '/etc/kubernetes/kubelet/kubelet-config.json')!;
     const content = change.contentAfter!.replace(/"clientCAFile": "[^"]*"/, '"clientCAFile": "/etc/kubernetes/pki/missing-ca.crt"');
     expect(content).not.toBe(change.contentAfter);
     change.contentAfter = content;

@@ -94,8 +94,8 @@ export async function look(fleet: Fleet, name: string): Promise<NodeLook> {
   };
 }
 
-/** Waits until the node's kubelet is the settled one (after a layout change). */
-export async function node(plan: Plan, name: string): Promise<NodePlan> {
+/** A node of a plan, by name (a test typo fails loudly instead of reading undefined). */
+export function node(plan: Plan, name: string): NodePlan {
   const n = plan.nodes.find((x) => x.name === name);
   if (!n) throw new Error(`no node ${name} in the plan`);
   return n;

@@ -4,7 +4,7 @@
  * compliant with its kubelet running on the new files, canary first; a second apply does nothing.
  * What counts is the node seen from outside: file hashes, the kubelet process, its own /configz.
  */
-import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -51,6 +51,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await fleet?.stop();
+  if (work) rmSync(work, { recursive: true, force: true });
 });
 
 describe('fix apply', () => {
