@@ -19,29 +19,32 @@ function where(file: string, line: number | undefined): string {
   return line === undefined ? file : `${file}:${line}`;
 }
 
+/** Where a file-based definition is: "/etc/x.json:14" or "config drop-in /etc/x.d/40.conf:3". */
+function fileLocation(source: Extract<SettingSource, { kind: 'config-dir' | 'config-file' }>): string {
+  return source.kind === 'config-dir' ? `config drop-in ${where(source.file, source.line)}` : where(source.file, source.line);
+}
+
 export function describeSource(setting: string, source: SettingSource): string {
   switch (source.kind) {
     case 'flag':
       return `${source.text} in ${describeOrigin(source.origin)}`;
     case 'config-dir':
-      return `${setting} in config drop-in ${where(source.file, source.line)}`;
     case 'config-file':
-      return `${setting} in ${where(source.file, source.line)}`;
+      return `${setting} in ${fileLocation(source)}`;
     case 'default':
       return source.withConfig
         ? 'kubelet default (not set anywhere; a --config file is in use)'
-        : "kubelet legacy default (not set anywhere, and the kubelet runs without --config)";
+        : 'kubelet legacy default (not set anywhere, and the kubelet runs without --config)';
   }
 }
 
 /** The full sentence a finding shows: value, source, and what it overrides. */
 export function describeEffective(setting: string, source: SettingSource, overridden: SourcedValue[]): string {
-  const main = describeSource(setting, source);
-  const explicit = overridden.filter((o) => o.source.kind !== 'default');
-  if (explicit.length === 0) return main;
-  const rest = explicit.map((o) => {
-    const text = o.source.kind === 'flag' ? describeSource(setting, o.source) : `${setting}: ${String(o.value)} in ${describeSource(setting, o.source).replace(`${setting} in `, '')}`;
-    return text;
+  const overrides = overridden.flatMap((o) => {
+    if (o.source.kind === 'default') return [];
+    if (o.source.kind === 'flag') return [describeSource(setting, o.source)];
+    return [`${setting}: ${String(o.value)} in ${fileLocation(o.source)}`];
   });
-  return `${main}, overriding ${rest.join('; ')}`;
+  const main = describeSource(setting, source);
+  return overrides.length ? `${main}, overriding ${overrides.join('; ')}` : main;
 }
