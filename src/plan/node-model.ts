@@ -4,7 +4,7 @@
  * from the running process's argv ("now") and from the files ("after a restart").
  */
 import type { FileFact, NodeFacts } from '../facts/types.js';
-import { parseKubeletConfig } from '../kubelet/config-file.js';
+import { ConfigFileError, parseKubeletConfig, type KubeletConfigFile } from '../kubelet/config-file.js';
 import { parseKubeletFlags } from '../kubelet/flags.js';
 import { attributeRunningArgv } from '../kubelet/running-argv.js';
 import { resolveServiceCommand, type ServiceCommand } from '../kubelet/service-command.js';
@@ -63,17 +63,48 @@ function absolute(path: string): string {
   return path.startsWith('/') ? path : `/${path}`;
 }
 
+/**
+ * The kubelet decodes a config file or drop-in only as kubelet.config.k8s.io/v1beta1
+ * KubeletConfiguration: without them it does not start ("no apiVersion/kind" for a drop-in,
+ * k8s issue #124796), so values read from such a file would describe a kubelet that never runs.
+ */
+function requireTypeMeta(parsed: KubeletConfigFile): void {
+  for (const [field, expected] of [['apiVersion', 'kubelet.config.k8s.io/v1beta1'], ['kind', 'KubeletConfiguration']] as const) {
+    const value = parsed.data[field];
+    if (value === expected) continue;
+    const line = parsed.lineOf([field]) ?? 1;
+    const found = value === undefined ? 'is missing' : `is ${JSON.stringify(value)}`;
+    throw new ConfigFileError(parsed.path, line, undefined, `${field} ${found}; the kubelet only loads ${field} ${expected} and refuses to start`);
+  }
+}
+
 function parseConfigFile(files: FileIndex, path: string, what: string): ParsedConfig {
   const content = readable(files, path, what);
   if (content.trim() === '') throw new PlanError(`${what} ${path} is empty (the kubelet refuses an empty config file)`);
   try {
     const parsed = parseKubeletConfig(path, content);
+    requireTypeMeta(parsed);
     return { file: path, data: parsed.data, format: parsed.format, lineOf: parsed.lineOf };
   } catch (err) {
     // The parser's message already starts with path:line:column; say which flag named the file.
     const message = (err as Error).message;
     throw new PlanError(`invalid ${what.replace(/ \(.*$/, '')} ${message.startsWith(path) ? message : `${path}: ${message}`}${what.includes('(') ? ` ${what.slice(what.indexOf('('))}` : ''}`);
   }
+}
+
+/**
+ * filepath.WalkDir order of paths relative to the walked directory: names sorted bytewise within
+ * each directory, a subdirectory's files where its name sorts. A whole-path string sort differs
+ * ("a/x.conf" is walked before "a-b.conf": "a" < "a-b.conf", but "-" < "/"), and the later drop-in wins.
+ */
+function walkOrder(a: string, b: string): number {
+  const pa = a.split('/');
+  const pb = b.split('/');
+  for (let i = 0; i < Math.min(pa.length, pb.length); i++) {
+    const c = Buffer.compare(Buffer.from(pa[i]!), Buffer.from(pb[i]!));
+    if (c !== 0) return c;
+  }
+  return pa.length - pb.length;
 }
 
 export function buildSide(argv: Arg[], files: FileIndex, dirs: NodeFacts['dirs']): KubeletSide {
@@ -89,8 +120,8 @@ export function buildSide(argv: Arg[], files: FileIndex, dirs: NodeFacts['dirs']
   if (dirFlag && dirFlag.value !== '') {
     side.configDirPath = absolute(dirFlag.value);
     const dir = dirs.find((d) => d.path === side.configDirPath);
-    // The kubelet reads only *.conf drop-ins, in lexical order.
-    const names = (dir?.entries ?? []).filter((n) => n.endsWith('.conf')).sort();
+    // The kubelet reads only *.conf drop-ins, in filepath.WalkDir order.
+    const names = (dir?.entries ?? []).filter((n) => n.endsWith('.conf')).sort(walkOrder);
     side.configDir = names.map((n) => parseConfigFile(files, `${side.configDirPath}/${n}`, 'kubelet config drop-in'));
   }
   return side;
