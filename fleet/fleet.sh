@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# A fleet of kubelet test nodes on this machine: each node is a real systemd 252 booted in
-# systemd-nspawn (own PID namespace, host network), with real sshd on its own loopback address
-# and real sudo; only the kubelet is a stand-in (fleet/kubelet-standin/). Needs root.
+# A fleet of kubelet test nodes on this machine: each node is a real systemd (252, or 247 with
+# os=bullseye) booted in systemd-nspawn (own PID namespace, host network), with real sshd on its
+# own loopback address and real sudo; only the kubelet is a stand-in (fleet/kubelet-standin/).
+# Needs root.
 #
 #   fleet.sh start [NAME=LAYOUT/SCENARIO[,OPTION...] ...]   no argument: a demo set of nodes
 #   fleet.sh stop [NAME...]                                 no argument: every node of the fleet
@@ -9,9 +10,11 @@
 #   fleet.sh layout NAME LAYOUT SCENARIO                    re-apply a layout on a running node
 #   fleet.sh ssh NAME [COMMAND...]
 #   fleet.sh layouts                                        list layouts and their scenarios
-#   fleet.sh image                                          build the cached base image now
+#   fleet.sh image [OS]                                     build the cached base image now
 #
-# OPTION: sudo=password (azureuser's sudo asks for a password; it is in nodes/NAME/sudo-password).
+# OPTION: sudo=password (azureuser's sudo asks for a password; it is in nodes/NAME/sudo-password);
+#         os=bookworm (default, systemd 252) or os=bullseye (systemd 247; its base image is built
+#         on first use). FLEET_OS=bullseye makes bullseye the default.
 # State lives in $FLEET_DIR (default <repo>/.fleet): ssh_config, known_hosts, nodes.json,
 # id_ed25519 (the login key), nodes/NAME/.
 set -euo pipefail
@@ -35,13 +38,14 @@ DEMO_NODES=(
   flags-1=flags-only/auth-missing
 )
 KNOWN_OPTIONS=(sudo=password)
+for suite in "${BASE_SUITES[@]}"; do KNOWN_OPTIONS+=("os=$suite"); done
 BOOT_TIMEOUT=${FLEET_BOOT_TIMEOUT:-120}
 
 usage() { awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "${BASH_SOURCE[0]}"; }
 
 # parse_spec SPEC: sets SPEC_NAME SPEC_LAYOUT SCENARIO SPEC_OPTIONS, or dies saying what is wrong.
 parse_spec() {
-  local spec=$1 rest opt known
+  local spec=$1 rest opt known os=
   [[ $spec =~ ^([^=]+)=([^/]+)/([^,]+)(,(.*))?$ ]] ||
     die "bad node spec '$spec': expected NAME=LAYOUT/SCENARIO[,OPTION...]"
   SPEC_NAME=${BASH_REMATCH[1]} SPEC_LAYOUT=${BASH_REMATCH[2]} SPEC_SCENARIO=${BASH_REMATCH[3]}
@@ -56,6 +60,10 @@ parse_spec() {
     known=0
     for k in "${KNOWN_OPTIONS[@]}"; do [[ $opt == "$k" ]] && known=1; done
     ((known)) || die "unknown option '$opt' in '$spec' (options: ${KNOWN_OPTIONS[*]})"
+    if [[ $opt == os=* ]]; then
+      [[ -z $os ]] || die "option os= given twice in '$spec'"
+      os=${opt#os=}
+    fi
   done
   SPEC_OPTIONS=$rest
 }
@@ -75,7 +83,10 @@ cmd_start() {
     names+=("$SPEC_NAME") layouts+=("$SPEC_LAYOUT") scenarios+=("$SPEC_SCENARIO") options+=("$SPEC_OPTIONS")
   done
 
-  BASE_DIR=$(ensure_base)
+  # Only the bases these nodes boot from: os=bullseye is built on first use.
+  local -A suites=()
+  for i in "${!names[@]}"; do suites[$(options_suite "${options[$i]}")]=1; done
+  for i in "${!suites[@]}"; do ensure_base "$i" > /dev/null; done
   ensure_standin
   ensure_client_key
   ensure_fleet_ca
@@ -207,7 +218,7 @@ cmd_ssh() {
 cmd_image() {
   require_root
   local base
-  base=$(ensure_base)
+  base=$(ensure_base "${1:-$DEFAULT_SUITE}")
   ensure_standin
   echo "base image: $base"
   echo "kubelet stand-in launcher: $STANDIN_LAUNCHER"
@@ -220,7 +231,7 @@ case ${1:-} in
   layout) shift; cmd_layout "$@" ;;
   ssh) shift; cmd_ssh "$@" ;;
   layouts) "$PYTHON" "$FLEET_LIB/render-layout.py" list ;;
-  image) shift; cmd_image ;;
+  image) shift; cmd_image "$@" ;;
   -h | --help | help) usage ;;
   *) usage >&2; exit 2 ;;
 esac

@@ -47,6 +47,15 @@ load_node() {
   source "$f"
 }
 
+# options_suite OPTIONS: the node's OS (a Debian suite) from its comma-separated options.
+options_suite() {
+  local opt suite=$DEFAULT_SUITE
+  local -a opts=()
+  IFS=, read -ra opts <<< "$1"
+  for opt in "${opts[@]}"; do [[ $opt == os=* ]] && suite=${opt#os=}; done
+  echo "$suite"
+}
+
 write_node_record() {
   local dir
   dir=$(node_dir "$NODE_NAME")

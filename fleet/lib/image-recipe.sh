@@ -1,8 +1,11 @@
-# The node image recipe. Its sha256 names the cached base (/var/cache/kubelet-fix/base-<hash>),
-# so any change here builds a new base instead of silently reusing an old one.
-# Sourced by image.sh; runs as root on the host.
+# The node image recipe. Its sha256, with the suite, names the cached base
+# (/var/cache/kubelet-fix/base-<suite>-<hash>), so any change here builds a new base instead of
+# silently reusing an old one. Sourced by image.sh; runs as root on the host.
 
-BASE_SUITE=bookworm
+# The node operating systems (node option os=SUITE), each a Debian suite; the first is the
+# default. bookworm has systemd 252; bullseye has systemd 247, to try kubelet-fix on an older
+# systemd (`systemctl show` properties, exit codes, journalctl options differ between versions).
+BASE_SUITES=(bookworm bullseye)
 BASE_PACKAGES=systemd,systemd-sysv,dbus,openssh-server,sudo,python3,python3-yaml,procps,iproute2,libpam-systemd
 
 # customize_base ROOT: everything every node shares. Per-node state (hostname, machine-id, host

@@ -98,7 +98,8 @@ render_layout() {
 launch_node() {
   local name=$1 dir base cg machine
   dir=$(node_dir "$name")
-  base=$BASE_DIR
+  base=$(base_dir "$(options_suite "$NODE_OPTIONS")")
+  [[ -d $base ]] || die "node '$name': no base image $base"
   mkdir -p "$dir/upper" "$dir/work" "$dir/merged"
   mount -t overlay overlay -o "lowerdir=$base,upperdir=$dir/upper,workdir=$dir/work" "$dir/merged"
   prepare_root "$name"
