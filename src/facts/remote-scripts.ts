@@ -56,6 +56,17 @@ dir_record() {
  */
 export const PROBE_SCRIPT = String.raw`${COMMON}
 unit=kubelet.service
+# Not every kubelet runs as kubelet.service (snap packages: snap.kubelet-eks.daemon.service):
+# when that unit is unknown, ask a running kubelet process which unit's cgroup it is in.
+if [ "$(systemctl show "$unit" -p LoadState 2>/dev/null)" = LoadState=not-found ]; then
+  set +f # the one glob in these scripts: the process directories
+  for d in /proc/[0-9]*; do
+    [ "$(cat "$d/comm" 2>/dev/null)" = kubelet ] || continue
+    found=$(sed -n 's#^[0-9]*:[^:]*:.*/\([^/]*\.service\)$#\1#p' "$d/cgroup" 2>/dev/null | head -n 1)
+    if [ -n "$found" ]; then unit=$found; break; fi
+  done
+  set -f
+fi
 text VERSION '' "$(systemctl --version 2>&1)"
 show=$(systemctl show "$unit" -p Id -p LoadState -p ActiveState -p SubState -p FragmentPath \
   -p DropInPaths -p MainPID -p NRestarts -p NeedDaemonReload -p Environment -p EnvironmentFiles \

@@ -28,7 +28,7 @@ function one(show: Record<string, string[]>, key: string): string | undefined {
 export function unitFactsFromShow(node: string, show: Record<string, string[]>): UnitFacts {
   const loadState = one(show, 'LoadState') ?? '';
   if (loadState === 'not-found') {
-    throw new NodeError(node, 'facts', 'no kubelet.service unit found on this node (systemctl show: LoadState=not-found)');
+    throw new NodeError(node, 'facts', 'no kubelet found: kubelet.service is not a loaded unit (LoadState=not-found) and no running kubelet process belongs to another systemd unit');
   }
   if (loadState === '') {
     throw new NodeError(node, 'facts', 'systemctl show kubelet.service printed no LoadState: is systemd running on this node?');

@@ -133,10 +133,14 @@ export function buildNodeModel(facts: NodeFacts, files: FileIndex = indexFiles(f
   const units = unitPaths.map((path) => ({ path, content: readable(files, path, 'unit file') }));
   let service: ServiceCommand;
   try {
-    service = resolveServiceCommand(units, (path) => {
-      const f = files.get(path);
-      return f && f.exists && f.content !== undefined ? { exists: true, content: f.content } : { exists: false };
-    });
+    service = resolveServiceCommand(
+      units,
+      (path) => {
+        const f = files.get(path);
+        return f && f.exists && f.content !== undefined ? { exists: true, content: f.content } : { exists: false };
+      },
+      { unitName: facts.unit.name, ...(facts.systemdVersion !== undefined ? { systemdVersion: facts.systemdVersion } : {}) },
+    );
   } catch (err) {
     throw new PlanError((err as Error).message);
   }
