@@ -10,7 +10,7 @@
  */
 import { extractWords } from './systemd-words.js';
 import { expandSpecifiers } from './unit-specifiers.js';
-import { isValidEnvName } from './environment-file.js';
+import { isValidEnvName } from './environment-file-syntax.js';
 
 export type WordExpansion =
   /** No `$` syntax: used as written (after `$$` → `$`). */

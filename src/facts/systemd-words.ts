@@ -3,7 +3,22 @@
  * tokenizer behind Environment=, ExecStart= and the splitting of `$VAR` in command lines.
  * Reimplemented rather than approximated with a shell lexer: systemd's rules differ from sh
  * (quotes may open mid-word, C escapes apply inside double AND single quotes, no globbing).
+ *
+ * It runs over characters that remember where in the file they came from, so the same split that
+ * tells what a setting means also tells an edit exactly which bytes to replace, leaving the
+ * quoting, escapes and continuation lines around them as they are.
  */
+
+/**
+ * One decoded character: `ch` came from content[start, end). `quote` is the quote it was read
+ * inside by the splitting that produced it (null for raw file text).
+ */
+export interface SourceChar {
+  ch: string;
+  start: number;
+  end: number;
+  quote: '"' | "'" | null;
+}
 
 export interface ExtractOptions {
   /** EXTRACT_UNQUOTE (EXTRACT_QUOTES before v245): ' and " group, and are removed. */
@@ -16,7 +31,9 @@ export interface ExtractOptions {
 
 export interface ExtractedWord {
   value: string;
-  /** Offsets of the word's first and one-past-last source characters in the input. */
+  /** The decoded characters of `value`, each with the source range it was read from. */
+  chars: SourceChar[];
+  /** Offsets of the word's first and one-past-last source characters (quotes included). */
   start: number;
   end: number;
   /** A quote was opened somewhere in the word (used to tell `""` from nothing). */
@@ -28,6 +45,13 @@ export type ExtractResult =
   | { ok: false; words: ExtractedWord[]; warnings: string[]; error: string; errorAt: number };
 
 const WHITESPACE = ' \t\n\r';
+
+/** The characters of content[start, end), one per UTF-16 unit, unquoted. */
+export function sourceChars(content: string, start = 0, end = content.length): SourceChar[] {
+  const out: SourceChar[] = [];
+  for (let i = start; i < end; i++) out.push({ ch: content[i] ?? '', start: i, end: i + 1, quote: null });
+  return out;
+}
 
 /** One C escape after a backslash at `s[i]` (the character after the backslash); null if invalid. */
 export function cunescapeOne(s: string, i: number): { char: string; length: number } | null {
@@ -63,61 +87,70 @@ export function cunescapeOne(s: string, i: number): { char: string; length: numb
   return null;
 }
 
+/** Split a plain string (offsets are indexes into it); see splitWords. */
+export function extractWords(input: string, opts: ExtractOptions): ExtractResult {
+  return splitWords(sourceChars(input), opts);
+}
+
 /**
  * Split `input` into words as systemd does. Stops at the first hard error (like systemd, which then
  * ignores the rest of the setting); words extracted before it are returned.
  */
-export function extractWords(input: string, opts: ExtractOptions): ExtractResult {
+export function splitWords(input: SourceChar[], opts: ExtractOptions): ExtractResult {
   const words: ExtractedWord[] = [];
   const warnings: string[] = [];
+  // cunescape_one reads the escape's characters as text; their offsets come from `input`.
+  const text = input.map((c) => c.ch).join('');
+  const at = (k: number): SourceChar => input[k] as SourceChar;
   let i = 0;
   const n = input.length;
   for (;;) {
-    while (i < n && WHITESPACE.includes(input[i] as string)) i++;
+    while (i < n && WHITESPACE.includes(at(i).ch)) i++;
     if (i >= n) return { ok: true, words, warnings };
-    const start = i;
-    let value = '';
+    const first = i;
+    const chars: SourceChar[] = [];
     let quote: '"' | "'" | null = null;
     let quoted = false;
-    let done = false;
-    while (!done) {
-      const c = input[i];
+    const push = (ch: string, from: number, to: number): void => {
+      chars.push({ ch, start: at(from).start, end: at(to - 1).end, quote });
+    };
+    for (;;) {
+      const c = input[i]?.ch;
       if (c === undefined) {
         if (quote && !opts.relax) {
-          return { ok: false, words, warnings, error: `unbalanced quoting (no closing ${quote})`, errorAt: start };
+          return { ok: false, words, warnings, error: `unbalanced quoting (no closing ${quote})`, errorAt: at(first).start };
         }
-        done = true;
         break;
       }
       if (c === '\\') {
-        const next = input[i + 1];
+        const next = input[i + 1]?.ch;
         if (next === undefined) {
           // A trailing backslash: systemd fails unless relaxed (then it is dropped).
-          if (!opts.relax) return { ok: false, words, warnings, error: 'trailing backslash', errorAt: i };
+          if (!opts.relax) return { ok: false, words, warnings, error: 'trailing backslash', errorAt: at(i).start };
           i++;
-          done = true;
           break;
         }
         if (opts.cunescape) {
-          const esc = cunescapeOne(input, i + 1);
+          const esc = cunescapeOne(text, i + 1);
           if (esc) {
-            value += esc.char;
+            push(esc.char, i, i + 1 + esc.length);
             i += 1 + esc.length;
           } else {
             // extract_first_word_and_warn retries with EXTRACT_CUNESCAPE_RELAX: kept verbatim.
             warnings.push(`ignoring unknown escape sequence "\\${next}"`);
-            value += `\\${next}`;
+            push('\\', i, i + 1);
+            push(next, i + 1, i + 2);
             i += 2;
           }
         } else {
-          value += next;
+          push(next, i, i + 2);
           i += 2;
         }
         continue;
       }
       if (quote) {
         if (c === quote) quote = null;
-        else value += c;
+        else push(c, i, i + 1);
         i++;
         continue;
       }
@@ -127,13 +160,10 @@ export function extractWords(input: string, opts: ExtractOptions): ExtractResult
         i++;
         continue;
       }
-      if (WHITESPACE.includes(c)) {
-        done = true;
-        break;
-      }
-      value += c;
+      if (WHITESPACE.includes(c)) break;
+      push(c, i, i + 1);
       i++;
     }
-    words.push({ value, start, end: i, quoted });
+    words.push({ value: chars.map((c) => c.ch).join(''), chars, start: at(first).start, end: at(i - 1).end, quoted });
   }
 }

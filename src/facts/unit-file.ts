@@ -1,8 +1,10 @@
 /**
  * systemd unit file syntax (src/shared/conf-parser.c config_parse() / parse_line()): sections,
  * `#`/`;` comment lines, backslash continuation (the backslash becomes a space), whitespace
- * stripped around key and value, CRLF and a leading BOM tolerated.
+ * stripped around key and value, CRLF and a leading BOM tolerated. Every character keeps its file
+ * offset, so an edit can find a directive's value bytes from the same reading that gives its meaning.
  */
+import { sourceChars, type SourceChar } from './systemd-words.js';
 
 export interface Directive {
   file: string;
@@ -17,6 +19,8 @@ export interface Directive {
    * multi-line value can be traced to the line it is written on (see `lineAt`).
    */
   valueLines: { offset: number; line: number }[];
+  /** `value` character by character, each with the file offsets it was read from (for edits). */
+  valueChars: SourceChar[];
 }
 
 export interface UnitFileProblem {
@@ -42,17 +46,8 @@ export interface UnitFileOptions {
 const WHITESPACE = ' \t\n\r';
 const COMMENT_CHARS = '#;';
 
-function isBlank(c: string | undefined): boolean {
-  return c !== undefined && WHITESPACE.includes(c);
-}
-
-/** Physical lines as systemd's read_line() sees them: "\n", "\r\n" and a lone "\r" end a line. */
-export function splitLines(content: string): string[] {
-  const lines = content.split(/\r\n|\n|\r/);
-  // A final terminator does not start another line.
-  if (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
-  return lines;
-}
+const isBlank = (c: SourceChar | undefined): boolean => c !== undefined && WHITESPACE.includes(c.ch);
+const textOf = (chars: SourceChar[]): string => chars.map((c) => c.ch).join('');
 
 /** Line on which the character at `offset` of a directive's value is written. */
 export function lineAt(d: Directive, offset: number): number {
@@ -65,39 +60,60 @@ export function lineAt(d: Directive, offset: number): number {
 }
 
 /** Whether the text ends in a backslash that is not itself escaped (conf-parser's scan). */
-function endsEscaped(text: string): boolean {
+function endsEscaped(chars: SourceChar[]): boolean {
   let escaped = false;
-  for (const c of text) {
+  for (const c of chars) {
     if (escaped) escaped = false;
-    else if (c === '\\') escaped = true;
+    else if (c.ch === '\\') escaped = true;
   }
   return escaped;
 }
 
-interface LogicalLine {
-  text: string;
+/**
+ * Physical lines as systemd's read_line() sees them: "\n", "\r\n" and a lone "\r" end a line, and
+ * a final terminator does not start another line. A leading BOM is skipped.
+ */
+export function physicalLines(content: string): { start: number; end: number }[] {
+  const lines: { start: number; end: number }[] = [];
+  const re = /\r\n|\n|\r/g;
+  let start = content.startsWith('\uFEFF') ? 1 : 0;
+  for (let m = re.exec(content); m; m = re.exec(content)) {
+    if (m.index < start) continue;
+    lines.push({ start, end: m.index });
+    start = m.index + m[0].length;
+  }
+  if (start < content.length) lines.push({ start, end: content.length });
+  return lines;
+}
+
+/** One line as config_parse reads it: physical lines joined by backslash continuations. */
+export interface LogicalLine {
+  /** The joined text, each continuation backslash turned into a blank, with file offsets. */
+  chars: SourceChar[];
   line: number;
   endLine: number;
-  /** Offsets in `text` where each physical line's contribution starts. */
+  /** Where each contributing physical line starts in `chars`; comment lines skipped inside are absent. */
   segments: { offset: number; line: number }[];
 }
 
-function logicalLines(content: string, opts: UnitFileOptions): LogicalLine[] {
+/** The file's logical lines; comment lines are dropped (inside a continuation too, from v235). */
+export function logicalLines(content: string, opts: UnitFileOptions = {}): LogicalLine[] {
   const skipCommentsInContinuation = opts.systemdVersion === undefined || opts.systemdVersion >= 235;
-  const physical = splitLines(content.startsWith('\uFEFF') ? content.slice(1) : content);
   const out: LogicalLine[] = [];
   let cont: LogicalLine | null = null;
-  physical.forEach((raw, idx) => {
+  physicalLines(content).forEach(({ start, end }, idx) => {
     const lineNo = idx + 1;
-    const trimmed = raw.replace(/^[ \t\n\r]+/, '');
-    const isComment = trimmed !== '' && COMMENT_CHARS.includes(trimmed[0] as string);
+    const raw = sourceChars(content, start, end);
+    const head = raw.find((c) => !isBlank(c));
+    const isComment = head !== undefined && COMMENT_CHARS.includes(head.ch);
     if (isComment && (cont === null || skipCommentsInContinuation)) return;
-    const current: LogicalLine = cont ?? { text: '', line: lineNo, endLine: lineNo, segments: [] };
-    current.segments.push({ offset: current.text.length, line: lineNo });
-    current.text += raw;
+    const current: LogicalLine = cont ?? { chars: [], line: lineNo, endLine: lineNo, segments: [] };
+    current.segments.push({ offset: current.chars.length, line: lineNo });
+    current.chars.push(...raw);
     current.endLine = lineNo;
-    if (endsEscaped(current.text)) {
-      current.text = `${current.text.slice(0, -1)} `;
+    if (endsEscaped(current.chars)) {
+      const backslash = current.chars[current.chars.length - 1] as SourceChar;
+      current.chars[current.chars.length - 1] = { ...backslash, ch: ' ' };
       cont = current;
       return;
     }
@@ -108,12 +124,13 @@ function logicalLines(content: string, opts: UnitFileOptions): LogicalLine[] {
   return out;
 }
 
-function strip(s: string): { text: string; lead: number } {
+/** The characters without the blanks around them, and how many were dropped in front. */
+export function strip(chars: SourceChar[]): { chars: SourceChar[]; lead: number } {
   let a = 0;
-  let b = s.length;
-  while (a < b && isBlank(s[a])) a++;
-  while (b > a && isBlank(s[b - 1])) b--;
-  return { text: s.slice(a, b), lead: a };
+  let b = chars.length;
+  while (a < b && isBlank(chars[a])) a++;
+  while (b > a && isBlank(chars[b - 1])) b--;
+  return { chars: chars.slice(a, b), lead: a };
 }
 
 /** Parse one unit file or drop-in, keeping problems systemd would log (with file:line). */
@@ -122,7 +139,8 @@ export function parseUnitFileDetailed(path: string, content: string, opts: UnitF
   const problems: UnitFileProblem[] = [];
   let section: string | null = null;
   for (const ll of logicalLines(content, opts)) {
-    const { text, lead } = strip(ll.text);
+    const stripped = strip(ll.chars);
+    const text = textOf(stripped.chars);
     if (text === '') continue;
     const problem = (severity: 'error' | 'warning', message: string): void => {
       problems.push({ file: path, line: ll.line, severity, message });
@@ -149,14 +167,15 @@ export function parseUnitFileDetailed(path: string, content: string, opts: UnitF
       problem('warning', "missing key name before '=', ignoring line");
       continue;
     }
-    const key = strip(text.slice(0, eq)).text;
-    const rawValue = text.slice(eq + 1);
-    const v = strip(rawValue);
-    const valueStart = lead + eq + 1 + v.lead;
+    const key = textOf(strip(stripped.chars.slice(0, eq)).chars);
+    const v = strip(stripped.chars.slice(eq + 1));
+    const valueStart = stripped.lead + eq + 1 + v.lead;
     const valueLines = ll.segments.map((s) => ({ offset: Math.max(0, s.offset - valueStart), line: s.line }));
     // Segments that start before the value all map to offset 0: keep only the last of them.
     const dedup = valueLines.filter((s, i) => !(s.offset === 0 && valueLines[i + 1]?.offset === 0));
-    directives.push({ file: path, section, key, value: v.text, line: ll.line, endLine: ll.endLine, valueLines: dedup });
+    directives.push({
+      file: path, section, key, value: textOf(v.chars), valueChars: v.chars, line: ll.line, endLine: ll.endLine, valueLines: dedup,
+    });
   }
   return { directives, problems };
 }

@@ -1,10 +1,11 @@
 /**
  * One definition of kubelet arguments in a unit file or environment file, read into words whose
  * characters know their file offsets: an ExecStart= line, the value of a variable assigned by an
- * Environment= line, or by an EnvironmentFile= line.
+ * Environment= line, or by an EnvironmentFile= line. It is read by the same parsers the plan's
+ * facts come from, so the bytes edited are those of the value the plan showed.
  */
-import { envAssignments } from './env-file-assignment.js';
-import { splitWords, type SourceChar, type Word } from './systemd-words.js';
+import { envFileAssignments } from '../../facts/environment-file-syntax.js';
+import { splitWords, type ExtractedWord as Word, type SourceChar } from '../../facts/systemd-words.js';
 import { unitDirectiveAt } from './unit-directive.js';
 
 export type FlagEditTarget =
@@ -30,30 +31,37 @@ export interface FlagDefinition {
   lines?: { first: number; last: number };
 }
 
+/**
+ * Words as systemd splits them, with their file offsets. Relaxed (as systemd splits `$VAR`) even
+ * for ExecStart= and Environment=, where systemd would drop a line with an unbalanced quote: the
+ * plan already reports that line, and here the words only locate the bytes of a flag.
+ */
+const wordsOf = (chars: SourceChar[], cunescape: boolean): Word[] => splitWords(chars, { unquote: true, cunescape, relax: true }).words;
+
 /** Arguments of a variable's value: `$VAR` in ExecStart splits it on blanks and removes quotes. */
 function argsOf(value: SourceChar[]): Word[] {
-  return splitWords(value, { cunescape: false });
+  return wordsOf(value, false);
 }
 
 function execStart(content: string, line: number, file: string): FlagDefinition {
   const d = unitDirectiveAt(content, line, file);
   if (d.key !== 'ExecStart') throw new Error(`${file}:${line}: expected an ExecStart= line, found ${d.key}=`);
   if (d.section !== 'Service') throw new Error(`${file}:${line}: this ExecStart= is not in the [Service] section`);
-  const words = splitWords(d.value, { cunescape: true });
+  const words = wordsOf(d.valueChars, true);
   const first = words[0];
   if (!first) throw new Error(`${file}:${line}: this ExecStart= is empty (it only resets earlier ones)`);
-  const prefix = /^[-@:+!]*/.exec(first.text)?.[0] ?? '';
+  const prefix = /^[-@:+!]*/.exec(first.value)?.[0] ?? '';
   const argsFrom = prefix.includes('@') ? 2 : 1;
-  return { label: 'ExecStart=', args: words.slice(argsFrom), lines: { first: d.firstLine, last: d.lastLine } };
+  return { label: 'ExecStart=', args: words.slice(argsFrom), lines: { first: d.line, last: d.endLine } };
 }
 
 function environment(content: string, variable: string, line: number, file: string): FlagDefinition {
   const d = unitDirectiveAt(content, line, file);
   if (d.key !== 'Environment') throw new Error(`${file}:${line}: expected an Environment= line assigning ${variable}, found ${d.key}=`);
   if (d.section !== 'Service') throw new Error(`${file}:${line}: this Environment= is not in the [Service] section`);
-  const assignments = splitWords(d.value, { cunescape: true });
+  const assignments = wordsOf(d.valueChars, true);
   // Within one line too, a later assignment of the same variable replaces an earlier one.
-  const assignment = assignments.filter((w) => w.text.startsWith(`${variable}=`)).pop();
+  const assignment = assignments.filter((w) => w.value.startsWith(`${variable}=`)).pop();
   if (!assignment) throw new Error(`${file}:${line}: this Environment= line does not assign ${variable}`);
   const eq = assignment.chars[variable.length] as SourceChar;
   const value = assignment.chars.slice(variable.length + 1);
@@ -61,7 +69,7 @@ function environment(content: string, variable: string, line: number, file: stri
 }
 
 function environmentFile(content: string, variable: string, line: number, file: string): FlagDefinition {
-  const all = envAssignments(content);
+  const all = envFileAssignments(file, content).assignments;
   const a = all.find((x) => x.key === variable && x.line === line);
   if (!a) {
     const other = all.find((x) => x.line === line);

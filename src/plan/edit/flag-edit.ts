@@ -4,7 +4,7 @@
  * other assignments on the line stay as they are.
  */
 import { flagDefinition, type FlagDefinition, type FlagEditTarget } from './flag-definition.js';
-import type { SourceChar, Word } from './systemd-words.js';
+import type { ExtractedWord as Word, SourceChar } from '../../facts/systemd-words.js';
 import { applySplices, indentOf, lineEnding, lineStartOf, offsetOfLine, startsItsLine, type Splice } from './text-lines.js';
 
 export type { FlagEditTarget } from './flag-definition.js';
@@ -35,10 +35,10 @@ function occurrences(args: Word[], flag: string, isBoolean: boolean, where: stri
   const out: Occurrence[] = [];
   for (let i = 0; i < args.length; i++) {
     const w = args[i] as Word;
-    if (w.text === '--') break;
-    if (!w.text.startsWith('--')) continue;
-    const eq = w.text.indexOf('=');
-    if (normalize(w.text.slice(2, eq === -1 ? undefined : eq)) !== name) continue;
+    if (w.value === '--') break;
+    if (!w.value.startsWith('--')) continue;
+    const eq = w.value.indexOf('=');
+    if (normalize(w.value.slice(2, eq === -1 ? undefined : eq)) !== name) continue;
     if (eq !== -1) {
       const eqChar = w.chars[eq] as SourceChar;
       out.push({ flag: w, value: w.chars.slice(eq + 1), emptyAt: eqChar.end, form: 'inline' });
@@ -46,7 +46,7 @@ function occurrences(args: Word[], flag: string, isBoolean: boolean, where: stri
       out.push({ flag: w, form: 'bare' });
     } else {
       const next = args[i + 1];
-      if (!next) throw new Error(`${where}: ${w.text} is the last argument here; its value comes from outside this definition`);
+      if (!next) throw new Error(`${where}: ${w.value} is the last argument here; its value comes from outside this definition`);
       out.push({ flag: w, value: next.chars, emptyAt: next.start + 1, form: 'separate' });
       i++;
     }
@@ -77,7 +77,7 @@ function valueSplice(o: Occurrence, value: string, content: string, where: strin
   // Replacing a span that opens or closes a quote would unbalance it; such values are rare enough to leave to a person.
   for (let i = 1; i < chars.length; i++) {
     const gap = content.slice((chars[i - 1] as SourceChar).end, (chars[i] as SourceChar).start);
-    if (/["']/.test(gap)) throw new Error(`${where}: the value of ${o.flag.text.split('=')[0]} is only partly quoted; edit it by hand`);
+    if (/["']/.test(gap)) throw new Error(`${where}: the value of ${o.flag.value.split('=')[0]} is only partly quoted; edit it by hand`);
   }
   return { start: first.start, end: last.end, text: value };
 }
@@ -111,9 +111,9 @@ export function setFlag(content: string, target: FlagEditTarget, flag: string, v
 }
 
 /** A `$VAR` or `${VAR}` argument: it expands at start-up, so it is not a literal flag. */
-const isExpansion = (w: Word): boolean => /^\$(\{[A-Za-z_][A-Za-z0-9_]*\}|[A-Za-z_][A-Za-z0-9_]*)$/.test(w.text);
+const isExpansion = (w: Word): boolean => /^\$(\{[A-Za-z_][A-Za-z0-9_]*\}|[A-Za-z_][A-Za-z0-9_]*)$/.test(w.value);
 /** `--name` with no `=`: it may take the next argument as its value, so nothing may be put between them. */
-const mayTakeNext = (w: Word): boolean => w.text.startsWith('--') && !w.text.includes('=');
+const mayTakeNext = (w: Word): boolean => w.value.startsWith('--') && !w.value.includes('=');
 
 function addToExecStart(content: string, def: FlagDefinition, text: string): Splice {
   const args = def.args;
@@ -172,8 +172,8 @@ export function addFlag(content: string, target: FlagEditTarget, flag: string, v
   checkInputs(flag, value, where);
   const def = flagDefinition(content, target, file);
   const name = normalize(flag.slice(2));
-  const present = def.args.find((w) => w.text.startsWith('--') && normalize(w.text.slice(2).split('=')[0] ?? '') === name);
-  if (present) throw new Error(`${where}: ${def.label} already contains ${present.text}; set it instead of adding another`);
+  const present = def.args.find((w) => w.value.startsWith('--') && normalize(w.value.slice(2).split('=')[0] ?? '') === name);
+  if (present) throw new Error(`${where}: ${def.label} already contains ${present.value}; set it instead of adding another`);
   const text = `${flag}=${value}`;
   const splices = target.kind === 'exec-start' ? [addToExecStart(content, def, text)] : addToVariable(content, def, target, text);
   const result = applySplices(content, splices);

@@ -73,6 +73,16 @@ describe('flag definitions follow systemd quoting', () => {
     expect(() => setFlag('[Unit]\nEnvironment=A=--v=1\n', target, '--v', '2', false, 'u')).toThrow('u:2: this Environment= is not in the [Service] section');
   });
 
+  it('refuses a line systemd ignores, as the plan reading it does', () => {
+    expect(() => setFlag('Environment=A=--v=1\n[Service]\n', { ...target, line: 1 }, '--v', '2', false, 'u')).toThrow(
+      'u:1: systemd ignores this line (assignment outside of section, ignoring)',
+    );
+  });
+
+  it('edits a unit file that starts with a byte order mark, at the right offsets', () => {
+    expect(setFlag('\uFEFF[Service]\nEnvironment=A=--v=1\n', target, '--v', '2', false, 'u')).toBe('\uFEFF[Service]\nEnvironment=A=--v=2\n');
+  });
+
   it('refuses a target line that continues an earlier directive, or a comment', () => {
     const text = '[Service]\nExecStart=/usr/bin/kubelet \\\n  --v=2\n# comment\n';
     expect(() => setFlag(text, { kind: 'exec-start', line: 3 }, '--v', '3', false, 'u')).toThrow('u:3: this line continues the directive that starts on line 2');
